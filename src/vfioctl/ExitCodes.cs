@@ -1,0 +1,10 @@
+namespace Vfioctl;
+
+/// <summary>The process exit codes every vfioctl command uses (design.md, "How it should feel").</summary>
+internal static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Failed = 1;
+    public const int Usage = 2;
+    public const int Refused = 3;
+}

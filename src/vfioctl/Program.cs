@@ -1,0 +1,3 @@
+using Vfioctl;
+
+return Cli.Run(args);
