@@ -11,6 +11,10 @@ internal static class Cli
         var root = new RootCommand("vfioctl: see, assign and drive PCI devices through VFIO.");
         root.Options.Add(GlobalOptions.Root);
         root.Options.Add(GlobalOptions.Json);
+        root.Subcommands.Add(ListCommand.Create());
+        root.Subcommands.Add(GroupsCommand.Create());
+        root.Subcommands.Add(ShowCommand.Create());
+        root.Subcommands.Add(SnapshotCommand.Create());
         root.Subcommands.Add(LabCommand.Create());
         return root;
     }

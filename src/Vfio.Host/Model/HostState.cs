@@ -1,0 +1,49 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+
+namespace Vfio.Host.Model;
+
+/// <summary>
+/// Everything the host model read in one pass: devices, IOMMU groups, the kernel, and the
+/// diagnosis when there is no IOMMU. Immutable; read again to see changes.
+/// </summary>
+public sealed record HostState
+{
+    /// <summary>The directory read as <c>/</c>.</summary>
+    public required string Root { get; init; }
+    /// <summary><c>/proc/sys/kernel/osrelease</c>, null when unreadable.</summary>
+    public string? KernelRelease { get; init; }
+    public KernelVersion? Kernel { get; init; }
+    /// <summary>The kernel command line (<c>/proc/cmdline</c>).</summary>
+    public string? CommandLine { get; init; }
+    /// <summary>True when the kernel exposes IOMMU groups.</summary>
+    public bool IommuEnabled => Groups.Length > 0;
+    /// <summary>IOMMU units the kernel initialised (<c>/sys/class/iommu</c>: dmar0, ivhd0...).</summary>
+    public ImmutableArray<string> IommuUnits { get; init; } = [];
+    /// <summary>True when vfio's unsafe no-IOMMU mode is on (<c>enable_unsafe_noiommu_mode</c>).</summary>
+    public bool NoIommuMode { get; init; }
+    /// <summary>All PCI functions, sorted by address.</summary>
+    public ImmutableArray<PciDevice> Devices { get; init; } = [];
+    /// <summary>All IOMMU groups with PCI members, sorted by id.</summary>
+    public ImmutableArray<IommuGroup> Groups { get; init; } = [];
+    /// <summary>Host-level problems met while reading (one sentence each).</summary>
+    public ImmutableArray<string> Warnings { get; init; } = [];
+
+    private FrozenDictionary<PciAddress, PciDevice>? _byAddress;
+    private FrozenDictionary<int, IommuGroup>? _byGroup;
+
+    public PciDevice? FindDevice(PciAddress address)
+    {
+        _byAddress ??= Devices.ToFrozenDictionary(d => d.Address);
+        return _byAddress.GetValueOrDefault(address);
+    }
+
+    public IommuGroup? FindGroup(int id)
+    {
+        _byGroup ??= Groups.ToFrozenDictionary(g => g.Id);
+        return _byGroup.GetValueOrDefault(id);
+    }
+
+    /// <summary>The group of a device, when it has one.</summary>
+    public IommuGroup? GroupOf(PciDevice device) => device.IommuGroup is { } g ? FindGroup(g) : null;
+}

@@ -1,0 +1,117 @@
+using System.Collections.Immutable;
+using Vfio;
+using Vfio.Host.Model;
+using Vfio.Host.Names;
+using Vfio.Host.Reading;
+using Vfio.Host.Snapshot;
+using Vfio.Host.Sysfs;
+using Vfio.Policy.Viability;
+
+namespace Vfioctl;
+
+/// <summary>
+/// What the read commands show: the host model, names from pci.ids and the verdict of every
+/// group. Opens <c>--root</c> as a directory or as a snapshot archive (unpacked until disposed).
+/// </summary>
+internal sealed class HostView : IDisposable
+{
+    private readonly SnapshotArchive? _archive;
+
+    private HostView(HostState host, PciIds names, SnapshotArchive? archive)
+    {
+        Host = host;
+        Names = names;
+        _archive = archive;
+        Verdicts = ViabilityEvaluator.EvaluateAll(host);
+        Diagnosis = IommuDiagnosis.Explain(host);
+    }
+
+    public HostState Host { get; }
+    public PciIds Names { get; }
+    public ImmutableDictionary<int, GroupVerdict> Verdicts { get; }
+    public string? Diagnosis { get; }
+
+    /// <summary>Opens the root; throws <see cref="UsageException"/> when it is neither a directory nor an archive.</summary>
+    public static HostView Open(string root, HostReadOptions? options = null)
+    {
+        SnapshotArchive? archive = null;
+        string dir = root;
+        if (File.Exists(root))
+        {
+            try
+            {
+                archive = SnapshotArchive.Open(root);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or FormatException)
+            {
+                throw new UsageException($"--root {root}: not a directory and not a readable vfioctl snapshot ({e.Message}).");
+            }
+            dir = archive.Directory;
+        }
+        else if (!Directory.Exists(root))
+            throw new UsageException($"--root {root}: no such directory or snapshot file.");
+
+        try
+        {
+            var host = HostReader.Read(new HostFiles(dir), options);
+            var wanted = host.Devices.Where(d => d.VendorId is not null && d.DeviceId is not null)
+                .Select(d => (d.VendorId!.Value, d.DeviceId!.Value));
+            var names = PciIds.Load(wanted);
+            return new HostView(host, names, archive);
+        }
+        catch
+        {
+            archive?.Dispose();
+            throw;
+        }
+    }
+
+    public GroupVerdict? VerdictOf(PciDevice d) =>
+        d.IommuGroup is { } g && Verdicts.TryGetValue(g, out var v) ? v : null;
+
+    /// <summary>"viable", "assigned", "blocked", or "no group" / "no IOMMU".</summary>
+    public string VerdictText(PciDevice d) => VerdictOf(d) is { } v ? StatusText(v.Status)
+        : Host.IommuEnabled ? "no group" : "no IOMMU";
+
+    public static string StatusText(GroupStatus s) => s switch
+    {
+        GroupStatus.Assigned => "assigned",
+        GroupStatus.Viable => "viable",
+        _ => "blocked",
+    };
+
+    public string? VendorName(PciDevice d) => d.VendorId is { } v ? Names.VendorName(v) : null;
+    public string? DeviceName(PciDevice d) => d.VendorId is { } v && d.DeviceId is { } id ? Names.DeviceName(v, id) : null;
+    public string? ClassName(PciDevice d) => d.Class is { } c ? Names.ClassName(c) : null;
+
+    /// <summary>lspci's style: "Intel Corporation 82574L Gigabit Network Connection [8086:10d3]".</summary>
+    public string Describe(PciDevice d)
+    {
+        var vendor = VendorName(d);
+        var device = DeviceName(d);
+        var text = (vendor, device) switch
+        {
+            (null, _) => "Device",
+            (_, null) => $"{vendor} Device",
+            _ => $"{vendor} {device}",
+        };
+        return d.VendorDevice is { } vd ? $"{text} [{vd}]" : $"{text} [ids unreadable]";
+    }
+
+    /// <summary>"Ethernet controller [0200]".</summary>
+    public string DescribeClass(PciDevice d) => d.Class is { } c
+        ? $"{ClassName(d) ?? "Class"} [{c.Value >> 8:x4}]"
+        : "class unreadable";
+
+    public PciDevice RequireDevice(PciAddress address) =>
+        Host.FindDevice(address) ?? throw new NotFoundException(
+            $"No PCI device {address} on this host" + (Host.Root == "/" ? "" : $" (root {Host.Root})") + ": see 'vfioctl list' for the devices there are.");
+
+    public void Dispose() => _archive?.Dispose();
+}
+
+/// <summary>Bad command-line input: exit code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>A named thing that does not exist: exit code 1.</summary>
+internal sealed class NotFoundException(string message) : Exception(message);
