@@ -15,7 +15,7 @@ internal static class PciDeviceReader
 
         // The directory itself: a device can disappear between the listing and here (hot-unplug, VF removal).
         var devicePath = files.ReadLink(dir);
-        if (devicePath is null && !files.DirectoryExists(dir))
+        if (!files.DirectoryExists(dir))
         {
             warnings.Add($"{name} disappeared while it was being read (hot-unplugged or its VFs removed).");
             return new PciDevice { Address = address, Warnings = [.. warnings] };
@@ -73,6 +73,13 @@ internal static class PciDeviceReader
         {
             if (PciAddress.TryParse(physfnName, out var pf)) physfn = pf;
             else warnings.Add($"{name}: physfn link points to '{physfnName}', not a PCI address.");
+        }
+
+        // Every id unreadable and the directory gone now: it went away while being read.
+        if (vendor is null && device is null && !files.DirectoryExists(dir))
+        {
+            warnings.Clear();
+            warnings.Add($"{name} disappeared while it was being read (hot-unplugged or its VFs removed).");
         }
 
         return new PciDevice
