@@ -1,0 +1,112 @@
+#!/bin/sh
+# vfioctl lab: guest setup. Runs as PID 1 with the host's /bin/sh after the
+# initramfs switched root into the overlay of the host's root file system.
+#
+# The run share (/run/vfioctl-lab) holds, written by the host for this run:
+#   run.env      LAB_* variables (shell-quoted by the host)
+#   topology.sh  the topology's own setup (optional; sourced)
+#   command.sh   the user's command (cd + exec, shell-quoted by the host)
+# and receives:
+#   status       the command's exit status
+#
+# The host reads the serial console: everything between the LAB_BEGIN and
+# LAB_END markers is the command's output; the end marker carries the status.
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+LAB=/run/vfioctl-lab
+. "$LAB/run.env"
+
+say() { echo "vfioctl-lab: $*"; }
+uptime_s() { read -r up _ < /proc/uptime; echo "$up"; }
+
+power_off() {
+    sync
+    /bin/busybox poweroff -f 2>/dev/null
+    echo o > /proc/sysrq-trigger
+    sleep 60
+}
+
+fatal() {
+    say "FATAL: $*"
+    echo 255 > "$LAB/status"
+    power_off
+}
+
+mkdir -p /dev/pts /dev/shm
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts || fatal "cannot mount devpts"
+mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm || fatal "cannot mount /dev/shm"
+
+# The extracted kernel's modules, seen through the 9p share, so the host's
+# kmod (which reads .ko.xz) can load anything the kernel has. Bound before
+# /tmp is hidden, in case the cache lives under /tmp.
+KVER=$(uname -r)
+mkdir -p "/lib/modules/$KVER" || fatal "cannot create /lib/modules/$KVER"
+mount --bind "$LAB_MODULES" "/lib/modules/$KVER" || fatal "cannot bind-mount $LAB_MODULES"
+
+mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp || fatal "cannot mount /tmp"
+echo vfioctl-lab > /proc/sys/kernel/hostname
+# Kernel messages (DMAR faults a test provokes, driver chatter) must not be
+# mixed into the command's output on the console: only emergencies from now
+# on. `dmesg` still shows everything.
+echo 1 > /proc/sys/kernel/printk
+ip link set lo up 2>/dev/null
+
+# Coldplug: there is no udev, so load the driver for every PCI device the way
+# udev would (modprobe resolves the modalias), ignoring devices without one.
+modprobe -a -b -q $(cat /sys/bus/pci/devices/*/modalias) 2>/dev/null
+# Settle: probes can finish asynchronously; wait until the number of bound
+# devices stops changing (at most about 5 s).
+last=-1
+stable=0
+n=0
+while [ "$n" -lt 50 ]; do
+    cur=$(ls -d /sys/bus/pci/devices/*/driver 2>/dev/null | wc -l)
+    if [ "$cur" = "$last" ]; then
+        stable=$((stable + 1))
+        [ "$stable" -ge 3 ] && break
+    else
+        stable=0
+        last=$cur
+    fi
+    sleep 0.1
+    n=$((n + 1))
+done
+
+if [ -f "$LAB/topology.sh" ]; then
+    . "$LAB/topology.sh"
+fi
+
+say "ready at $(uptime_s)s"
+
+echo "$LAB_BEGIN"
+env -i \
+    PATH="$LAB_PATH" \
+    HOME=/root \
+    USER=root \
+    LOGNAME=root \
+    SHELL=/bin/sh \
+    TERM=dumb \
+    LANG=C.UTF-8 \
+    TMPDIR=/tmp \
+    DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    DOTNET_NOLOGO=1 \
+    DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \
+    DOTNET_CLI_HOME=/root \
+    VFIOCTL_LAB=1 \
+    VFIOCTL_LAB_TOPOLOGY="$LAB_TOPOLOGY" \
+    VFIOCTL_LAB_KERNEL="$LAB_KERNEL" \
+    /bin/sh "$LAB/command.sh" < /dev/null
+rc=$?
+echo "$LAB_END$rc@@"
+echo "$rc" > "$LAB/status"
+
+if [ "$LAB_INTERACTIVE" = 1 ]; then
+    say "the command exited with status $rc; here is a shell in the guest (exit it to power off)"
+    sh=/bin/sh
+    [ -x /bin/bash ] && sh=/bin/bash
+    env -i PATH="$LAB_PATH" HOME=/root TERM="${LAB_TERM:-vt100}" LANG=C.UTF-8 \
+        VFIOCTL_LAB=1 VFIOCTL_LAB_TOPOLOGY="$LAB_TOPOLOGY" VFIOCTL_LAB_KERNEL="$LAB_KERNEL" \
+        setsid -c "$sh" -i < /dev/ttyS0 > /dev/ttyS0 2>&1
+fi
+
+power_off

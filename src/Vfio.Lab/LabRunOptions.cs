@@ -1,0 +1,34 @@
+namespace Vfio.Lab;
+
+/// <summary>What to run in the lab and how.</summary>
+/// <param name="Command">The command and its arguments, run in the guest without a shell.</param>
+public sealed record LabRunOptions(IReadOnlyList<string> Command)
+{
+    /// <summary>The guest machine.</summary>
+    public Topology Topology { get; init; } = Topologies.Default;
+
+    /// <summary>The kernel series to boot.</summary>
+    public KernelSeries Kernel { get; init; } = KernelSeries.Default;
+
+    /// <summary>Hard limit for the whole run, boot included; QEMU is killed when it passes.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(900);
+
+    /// <summary>Limit for the guest to boot and reach the command.</summary>
+    public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Guest memory in MiB.</summary>
+    public int MemoryMiB { get; init; } = 2048;
+
+    /// <summary>
+    /// After the command, open an interactive shell in the guest on the console
+    /// instead of powering off (only when <see cref="Interactive"/>; no timeout
+    /// applies to the shell).
+    /// </summary>
+    public bool KeepGoing { get; init; }
+
+    /// <summary>True when stdin and stdout are a terminal the guest shell may use.</summary>
+    public bool Interactive { get; init; }
+
+    /// <summary>The working directory of the command in the guest (the host path; the guest sees the host's root).</summary>
+    public string WorkingDirectory { get; init; } = Environment.CurrentDirectory;
+}

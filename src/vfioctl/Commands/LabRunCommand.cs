@@ -1,0 +1,98 @@
+using System.CommandLine;
+using Vfio.Lab;
+
+namespace Vfioctl.Commands;
+
+/// <summary><c>vfioctl lab run</c>: boot a guest with a topology and run one command in it; exits with the command's status.</summary>
+internal static class LabRunCommand
+{
+    public static Command Create()
+    {
+        var topology = new Option<string>("--topology", "-t")
+        {
+            Description = "The guest's devices (see 'vfioctl lab topologies')",
+            DefaultValueFactory = _ => Topologies.Default.Name,
+            HelpName = string.Join('|', Topologies.All.Select(t => t.Name)),
+        };
+        topology.AcceptOnlyFromAmong([.. Topologies.All.Select(t => t.Name)]);
+
+        var kernel = new Option<string>("--kernel", "-k")
+        {
+            Description = "Kernel series to boot",
+            DefaultValueFactory = _ => KernelSeries.Default.Name,
+            HelpName = string.Join('|', KernelSeries.All.Select(k => k.Name)),
+        };
+        kernel.AcceptOnlyFromAmong([.. KernelSeries.All.Select(k => k.Name)]);
+
+        var timeout = new Option<int>("--timeout")
+        {
+            Description = "Hard limit in seconds for the whole run, boot included; QEMU is killed after it",
+            DefaultValueFactory = _ => 900,
+            HelpName = "SECONDS",
+        };
+        timeout.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() <= 0) r.AddError("--timeout must be a positive number of seconds");
+        });
+
+        var bootTimeout = new Option<int>("--boot-timeout")
+        {
+            Description = "Limit in seconds for the guest to boot and reach the command",
+            DefaultValueFactory = _ => 120,
+            HelpName = "SECONDS",
+        };
+        bootTimeout.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() <= 0) r.AddError("--boot-timeout must be a positive number of seconds");
+        });
+
+        var memory = new Option<int>("--memory")
+        {
+            Description = "Guest memory in MiB",
+            DefaultValueFactory = _ => 2048,
+            HelpName = "MB",
+        };
+        memory.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 512) r.AddError("--memory must be at least 512 (MiB)");
+        });
+
+        var keepGoing = new Option<bool>("--keep-going")
+        {
+            Description = "After the command, open a shell in the guest on this terminal instead of powering off " +
+                          "(needs a terminal; exit the shell to power off; the exit status is still the command's)",
+        };
+
+        var commandArgument = new Argument<string[]>("command")
+        {
+            Description = "The command to run in the guest, in the current directory (put it after --)",
+            Arity = ArgumentArity.OneOrMore,
+            CaptureRemainingTokens = true,
+        };
+
+        var command = new Command("run",
+            "Boot a guest with a topology and run COMMAND in it, in this directory, on this machine's file system; " +
+            "exits with COMMAND's status")
+        {
+            topology, kernel, timeout, bootTimeout, memory, keepGoing, commandArgument,
+        };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            var options = new LabRunOptions(parse.GetValue(commandArgument) ?? [])
+            {
+                Topology = Topologies.Find(parse.GetValue(topology)!)!,
+                Kernel = KernelSeries.Find(parse.GetValue(kernel)!)!,
+                Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
+                BootTimeout = TimeSpan.FromSeconds(parse.GetValue(bootTimeout)),
+                MemoryMiB = parse.GetValue(memory),
+                KeepGoing = parse.GetValue(keepGoing),
+                Interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected,
+            };
+            return LabCommandSupport.WithCancellation(error, token =>
+                new LabRunner(LabCache.FromEnvironment(), error).Run(options, output, token).ExitCode);
+        });
+        return command;
+    }
+}
