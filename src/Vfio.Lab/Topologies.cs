@@ -161,6 +161,12 @@ public static class Topologies
             echo 1 > "/proc/sys/net/ipv6/conf/$nic/disable_ipv6" 2>/dev/null
             ip addr add {{InUseAddress}} dev "$nic" || fatal "cannot address $nic"
             ip link set "$nic" up || fatal "cannot bring $nic up"
+            # Wait (bounded, not fatal) for the emulated link to come up, as on a cabled host.
+            i=0
+            while [ "$i" -lt 50 ] && [ "$(cat "/sys/class/net/$nic/operstate" 2>/dev/null)" != up ]; do
+                sleep 0.1
+                i=$((i + 1))
+            done
 
             """);
 
