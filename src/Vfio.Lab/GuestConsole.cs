@@ -24,6 +24,7 @@ internal sealed partial class GuestConsole
     private readonly int _tailLines;
     private readonly Queue<string> _tail = new();
     private readonly StringBuilder _line = new();
+    private readonly StringBuilder _writtenPart = new(); // the part of the current line already written (for the tail)
     private readonly Stopwatch _clock;
     private bool _lineStarted; // part of the current line was already written to the output
     private GuestPhase _phase = GuestPhase.Boot;
@@ -60,7 +61,11 @@ internal sealed partial class GuestConsole
     /// <summary>The last lines of the console and of QEMU's stderr.</summary>
     public IReadOnlyList<string> Tail()
     {
-        lock (_lock) return [.. _tail];
+        lock (_lock)
+        {
+            var partial = _writtenPart.ToString() + _line;
+            return partial.Length == 0 ? [.. _tail] : [.. _tail, Escapes().Replace(partial, "")];
+        }
     }
 
     /// <summary>Feeds a chunk of QEMU's stdout.</summary>
@@ -81,6 +86,7 @@ internal sealed partial class GuestConsole
                     _line.Clear();
                     OnLine(line);
                     _lineStarted = false;
+                    _writtenPart.Clear();
                 }
                 else
                 {
@@ -92,7 +98,7 @@ internal sealed partial class GuestConsole
             if (_phase == GuestPhase.Command && _line.Length > 0 && _line.ToString().IndexOf('@') < 0)
             {
                 Write(_line.ToString().Replace("\r", "", StringComparison.Ordinal));
-                AddTail(_line.ToString());
+                _writtenPart.Append(_line);
                 _line.Clear();
                 _lineStarted = true;
             }
@@ -149,11 +155,8 @@ internal sealed partial class GuestConsole
                 int end = line.IndexOf(_endPrefix, StringComparison.Ordinal);
                 if (end >= 0)
                 {
-                    if (end > 0)
-                    {
-                        Write(line[..end]);
-                        AddTail(line[..end]);
-                    }
+                    if (end > 0) Write(line[..end]);
+                    if (end > 0 || _writtenPart.Length > 0) AddTail(_writtenPart + line[..end]);
                     var rest = line[(end + _endPrefix.Length)..];
                     int at = rest.IndexOf("@@", StringComparison.Ordinal);
                     ExitStatus = int.TryParse(at >= 0 ? rest[..at] : rest, out var status) ? status : 255;
@@ -161,7 +164,7 @@ internal sealed partial class GuestConsole
                     _phase = GuestPhase.Finished;
                     break;
                 }
-                AddTail(line);
+                AddTail(_writtenPart + line);
                 if (!_lineStarted && KernelLogLine().IsMatch(line)) break;
                 Write(line + "\n");
                 break;

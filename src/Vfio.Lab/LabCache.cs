@@ -45,7 +45,15 @@ public sealed class LabCache
     /// </summary>
     internal IDisposable Lock(TextWriter log, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Root);
+        try
+        {
+            Directory.CreateDirectory(Root);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LabException(LabErrorKind.Build, $"cannot use the lab cache {Root}: {e.Message}",
+                "set VFIOCTL_LAB_CACHE (or XDG_CACHE_HOME) to a writable directory", inner: e);
+        }
         var path = Path.Combine(Root, "lock");
         bool told = false;
         while (true)

@@ -63,7 +63,7 @@ public sealed class LabRunner
         if (HiddenInGuest.FirstOrDefault(h => cwd == h || cwd.StartsWith(h + "/", StringComparison.Ordinal)) is { } hidden)
         {
             throw new LabException(LabErrorKind.InvalidRequest,
-                $"the working directory {cwd} is under {hidden}, which the guest replaces with its own file system",
+                $"the working directory {cwd} is {(cwd == hidden ? "" : "under ")}{hidden}, which the guest replaces with its own file system",
                 "cd to a directory outside /tmp, /run, /proc, /sys and /dev (e.g. the repository) and run again");
         }
 
@@ -72,9 +72,11 @@ public sealed class LabRunner
         var initramfs = Initramfs.Ensure(_cache, kernel, _log, cancellationToken);
         var qemu = HostDependencies.PathOf("qemu-system-x86_64");
 
-        var runDir = Directory.CreateTempSubdirectory("vfioctl-lab-").FullName;
+        RemoveAbandonedRunDirectories();
+        var runDir = Directory.CreateTempSubdirectory(RunDirectoryPrefix).FullName;
         try
         {
+            File.WriteAllText(Path.Combine(runDir, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var share = Path.Combine(runDir, "share");
             Directory.CreateDirectory(share);
             var disks = CreateDisks(options.Topology, runDir, cancellationToken);
@@ -102,7 +104,7 @@ public sealed class LabRunner
                 if (cancellationToken.IsCancellationRequested)
                 {
                     machine.Kill();
-                    throw new LabException(LabErrorKind.Interrupted, "interrupted; QEMU was stopped", consoleTail: console.Tail());
+                    throw new LabException(LabErrorKind.Interrupted, "interrupted; QEMU was stopped");
                 }
                 if (console.Fatal is { } fatal)
                 {
@@ -172,6 +174,28 @@ public sealed class LabRunner
         }
     }
 
+    private const string RunDirectoryPrefix = "vfioctl-lab-";
+    private const string OwnerFile = "owner.pid";
+
+    /// <summary>
+    /// Deletes run directories (disk images, share) of runs whose vfioctl was killed
+    /// outright (SIGKILL leaves no chance to clean up; QEMU itself died with it).
+    /// </summary>
+    private static void RemoveAbandonedRunDirectories()
+    {
+        try
+        {
+            foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), RunDirectoryPrefix + "*"))
+            {
+                var owner = Path.Combine(dir, OwnerFile);
+                if (!File.Exists(owner) || !int.TryParse(File.ReadAllText(owner).Trim(), out var pid)) continue;
+                if (!Directory.Exists($"/proc/{pid}")) LabCache.TryDelete(dir);
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
     private static int? ReadStatus(string share)
     {
         var path = Path.Combine(share, "status");
@@ -211,6 +235,7 @@ public sealed class LabRunner
         Set("LAB_BEGIN", begin);
         Set("LAB_END", endPrefix);
         Set("LAB_MODULES", kernel.ModulesDirectory);
+        Set("LAB_CWD", cwd);
         Set("LAB_TOPOLOGY", options.Topology.Name);
         Set("LAB_KERNEL", options.Kernel.Name);
         Set("LAB_PATH", GuestPath());

@@ -3,7 +3,8 @@
 # initramfs switched root into the overlay of the host's root file system.
 #
 # The run share (/run/vfioctl-lab) holds, written by the host for this run:
-#   run.env      LAB_* variables (shell-quoted by the host)
+#   run.env      LAB_* variables (shell-quoted by the host): markers, module
+#                directory, working directory, topology, kernel series, PATH
 #   topology.sh  the topology's own setup (optional; sourced)
 #   command.sh   the user's command (cd + exec, shell-quoted by the host)
 # and receives:
@@ -104,6 +105,7 @@ if [ "$LAB_INTERACTIVE" = 1 ]; then
     say "the command exited with status $rc; here is a shell in the guest (exit it to power off)"
     sh=/bin/sh
     [ -x /bin/bash ] && sh=/bin/bash
+    cd "$LAB_CWD" 2>/dev/null || cd /
     env -i PATH="$LAB_PATH" HOME=/root TERM="${LAB_TERM:-vt100}" LANG=C.UTF-8 \
         VFIOCTL_LAB=1 VFIOCTL_LAB_TOPOLOGY="$LAB_TOPOLOGY" VFIOCTL_LAB_KERNEL="$LAB_KERNEL" \
         setsid -c "$sh" -i < /dev/ttyS0 > /dev/ttyS0 2>&1

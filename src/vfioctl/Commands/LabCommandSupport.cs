@@ -13,7 +13,7 @@ internal static class LabCommandSupport
         if (e.Hint is not null) error.WriteLine($"vfioctl: next: {e.Hint}");
         if (e.ConsoleTail.Count > 0)
         {
-            error.WriteLine($"vfioctl: last {e.ConsoleTail.Count} lines of the guest console:");
+            error.WriteLine($"vfioctl: last {e.ConsoleTail.Count} line{(e.ConsoleTail.Count == 1 ? "" : "s")} of the guest console (and QEMU's errors):");
             foreach (var line in e.ConsoleTail) error.WriteLine($"  | {line}");
         }
         return ExitCodes.Failed;
