@@ -199,7 +199,9 @@ def stats(name):
 s = {name: stats(name) for name in res}
 load = os.getloadavg()
 print()
-print(f"tree: {tree} ({functions} PCI functions, generated in {os.environ['GEN_MS']} ms); runs: {runs} each, alternating, after 2 warm-up runs")
+gen = os.environ["GEN_MS"]
+gen = f"generated in {gen} ms" if gen.isdigit() else "reused"
+print(f"tree: {tree} ({functions} PCI functions, {gen}); runs: {runs} each, alternating, after 2 warm-up runs")
 print(f"vfioctl: {vf_cmd or 'n/a'} [{mode}]")
 print(f"lspci: {' '.join(lspci)}")
 print(f"host: {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}" + ("  (busy: expect noise)" if load[0] > 1.0 else ""))
