@@ -10,6 +10,13 @@ public sealed record HostReadOptions
     /// <summary>Look for block devices, network interfaces and DRM cards on each device.</summary>
     public bool Holders { get; init; } = true;
 
+    /// <summary>
+    /// Read each group's directory (type, reserved regions, non-PCI members). Without it, groups
+    /// are formed from the devices' <c>iommu_group</c> links alone: enough for viability, and
+    /// thousands of reads fewer on a large host.
+    /// </summary>
+    public bool GroupDetails { get; init; } = true;
+
     public static HostReadOptions Default { get; } = new();
 }
 
@@ -55,7 +62,7 @@ public static class HostReader
         if (options.Holders)
             devices = HolderReader.Attach(files, devices, hostWarnings);
 
-        var groups = ReadGroups(files, hostWarnings);
+        var groups = options.GroupDetails ? ReadGroups(files, hostWarnings) : GroupsFromDevices(files, devices);
 
         return new HostState
         {
@@ -70,6 +77,23 @@ public static class HostReader
             Warnings = [.. hostWarnings],
         };
     }
+
+    private static ImmutableArray<IommuGroup> GroupsFromDevices(HostFiles files, PciDevice[] devices)
+    {
+        var vfioNodes = files.List("/dev/vfio").ToHashSet(StringComparer.Ordinal);
+        return [.. devices.Where(d => d.IommuGroup is not null)
+            .GroupBy(d => d.IommuGroup!.Value)
+            .OrderBy(g => g.Key)
+            .Select(g => new IommuGroup
+            {
+                Id = g.Key,
+                Devices = [.. g.Select(d => d.Address).Order()],
+                VfioNode = VfioNode(vfioNodes, g.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            })];
+    }
+
+    private static string? VfioNode(HashSet<string> nodes, string name) =>
+        nodes.Contains(name) ? $"/dev/vfio/{name}" : nodes.Contains("noiommu-" + name) ? $"/dev/vfio/noiommu-{name}" : null;
 
     private static ImmutableArray<IommuGroup> ReadGroups(HostFiles files, List<string> warnings)
     {
@@ -91,8 +115,7 @@ public static class HostReader
                 else other.Add(member);
             }
             pci.Sort();
-            string? node = vfioNodes.Contains(name) ? $"/dev/vfio/{name}"
-                : vfioNodes.Contains("noiommu-" + name) ? $"/dev/vfio/noiommu-{name}" : null;
+            string? node = VfioNode(vfioNodes, name);
             result.Add(new IommuGroup
             {
                 Id = id,

@@ -4,40 +4,48 @@ using Vfio.Host.Sysfs;
 
 namespace Vfio.Host.Reading;
 
-/// <summary>Reads one device directory under <c>/sys/bus/pci/devices</c>.</summary>
+/// <summary>
+/// Reads one device directory. The ids, class, modalias and driver come from <c>uevent</c> in one
+/// read (pci_uevent writes PCI_CLASS, PCI_ID, PCI_SUBSYS_ID, MODALIAS; the driver core adds
+/// DRIVER when bound); what uevent lacks is read from the single-value attributes, so a
+/// truncated or odd uevent costs speed, never correctness.
+/// </summary>
 internal static class PciDeviceReader
 {
     public static PciDevice Read(HostFiles files, PciAddress address)
     {
         var name = address.ToString();
-        var dir = $"{HostReader.PciDevicesDir}/{name}";
+        var busEntry = $"{HostReader.PciDevicesDir}/{name}";
         var warnings = new List<string>();
 
-        // The directory itself: a device can disappear between the listing and here (hot-unplug, VF removal).
-        var devicePath = files.ReadLink(dir);
-        if (!files.DirectoryExists(dir))
-        {
-            warnings.Add($"{name} disappeared while it was being read (hot-unplugged or its VFs removed).");
-            return new PciDevice { Address = address, Warnings = [.. warnings] };
-        }
+        // Resolve the device's real directory once (the entry is a relative link into /sys/devices).
+        var devicePath = files.ReadLink(busEntry);
+        var dir = devicePath is null ? busEntry : HostPath.Resolve(HostReader.PciDevicesDir, devicePath);
 
+        var uevent = Uevent.Parse(files.ReadAttribute($"{dir}/uevent"));
+        if (uevent is null && !files.DirectoryExists(dir))
+            return Gone(address, name);
+
+        ushort? vendor = uevent?.Vendor, device = uevent?.Device, subVendor = uevent?.SubVendor, subDevice = uevent?.SubDevice;
         ushort? Id16(string attr)
         {
             var v = SysfsParse.Hex16(files.ReadAttribute($"{dir}/{attr}"));
             if (v is null) warnings.Add($"{name}: could not read '{attr}' (missing, truncated or not hex).");
             return v;
         }
+        vendor ??= Id16("vendor");
+        device ??= Id16("device");
+        subVendor ??= Id16("subsystem_vendor");
+        subDevice ??= Id16("subsystem_device");
 
-        var vendor = Id16("vendor");
-        var device = Id16("device");
-        var subVendor = Id16("subsystem_vendor");
-        var subDevice = Id16("subsystem_device");
-        var classValue = SysfsParse.Hex(files.ReadAttribute($"{dir}/class"));
+        uint? classValue = uevent?.Class ?? SysfsParse.Hex(files.ReadAttribute($"{dir}/class"));
         PciClass? cls = classValue is { } c && c <= 0xffffff ? new PciClass(c) : null;
         if (cls is null) warnings.Add($"{name}: could not read 'class'.");
-        var revision = SysfsParse.Hex8(files.ReadAttribute($"{dir}/revision"));
 
-        var driver = files.ReadLinkName($"{dir}/driver");
+        // uevent lists DRIVER only when bound; when uevent is unreadable or lacks the PCI keys, ask the link.
+        string? driver = uevent is { Vendor: not null } ? uevent.Driver : files.ReadLinkName($"{dir}/driver");
+        string? modalias = uevent?.Modalias ?? files.ReadAttribute($"{dir}/modalias");
+
         var overrideText = files.ReadAttribute($"{dir}/driver_override");
         string? driverOverride = overrideText is null or "(null)" or "" ? null : overrideText;
 
@@ -50,13 +58,12 @@ internal static class PciDeviceReader
         }
 
         // Header type only matters for bridges (viability before 5.19); endpoints are normal.
-        byte? headerType = null;
+        byte? headerType = 0;
         if (cls is null || cls.Value.BaseClass == 0x06)
         {
             var cfg = files.ReadBytes($"{dir}/config", 64);
-            if (cfg is { Length: >= 0x0f }) headerType = cfg[0x0e];
+            headerType = cfg is { Length: >= 0x0f } ? cfg[0x0e] : null;
         }
-        else headerType = 0;
 
         bool bootVga = cls is { IsDisplay: true } && files.ReadAttribute($"{dir}/boot_vga") == "1";
 
@@ -65,8 +72,6 @@ internal static class PciDeviceReader
             ? []
             : [.. resetText.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
 
-        SriovInfo? sriov = ReadSriov(files, dir, name, warnings);
-
         PciAddress? physfn = null;
         var physfnName = files.ReadLinkName($"{dir}/physfn");
         if (physfnName is not null)
@@ -74,13 +79,12 @@ internal static class PciDeviceReader
             if (PciAddress.TryParse(physfnName, out var pf)) physfn = pf;
             else warnings.Add($"{name}: physfn link points to '{physfnName}', not a PCI address.");
         }
+        // A VF cannot itself be a PF: skip the SR-IOV files on VFs.
+        SriovInfo? sriov = physfnName is null ? ReadSriov(files, dir, name, warnings) : null;
 
         // Every id unreadable and the directory gone now: it went away while being read.
         if (vendor is null && device is null && !files.DirectoryExists(dir))
-        {
-            warnings.Clear();
-            warnings.Add($"{name} disappeared while it was being read (hot-unplugged or its VFs removed).");
-        }
+            return Gone(address, name);
 
         return new PciDevice
         {
@@ -90,8 +94,8 @@ internal static class PciDeviceReader
             SubsystemVendorId = subVendor,
             SubsystemDeviceId = subDevice,
             Class = cls,
-            Revision = revision,
-            Modalias = files.ReadAttribute($"{dir}/modalias"),
+            Revision = SysfsParse.Hex8(files.ReadAttribute($"{dir}/revision")),
+            Modalias = modalias,
             Driver = driver,
             DriverOverride = driverOverride,
             IommuGroup = group,
@@ -105,6 +109,12 @@ internal static class PciDeviceReader
             Warnings = [.. warnings],
         };
     }
+
+    private static PciDevice Gone(PciAddress address, string name) => new()
+    {
+        Address = address,
+        Warnings = [$"{name} disappeared while it was being read (hot-unplugged or its VFs removed)."],
+    };
 
     private static SriovInfo? ReadSriov(HostFiles files, string dir, string name, List<string> warnings)
     {

@@ -24,7 +24,7 @@ public sealed class SnapshotWriter
     // has side effects or may hang (vpd, rom, resourceN) are never read.
     private static readonly string[] DeviceFiles =
     [
-        "vendor", "device", "subsystem_vendor", "subsystem_device", "class", "revision", "modalias",
+        "uevent", "vendor", "device", "subsystem_vendor", "subsystem_device", "class", "revision", "modalias",
         "driver_override", "numa_node", "boot_vga", "reset_method", "irq", "resource", "enable",
         "local_cpulist", "power_state", "d3cold_allowed", "ari_enabled", "msi_bus", "label", "index",
         "acpi_index", "current_link_speed", "current_link_width", "max_link_speed", "max_link_width",
@@ -105,7 +105,7 @@ public sealed class SnapshotWriter
             var target = _files.ReadLink(link);
             if (target is null) continue;
             AddLink(link, target);
-            var dir = Resolve(HostReader.PciDevicesDir, target);
+            var dir = HostPath.Resolve(HostReader.PciDevicesDir, target);
             AddDir(dir);
             foreach (var f in DeviceFiles) AddFile($"{dir}/{f}", 4096);
             AddFile($"{dir}/config", 4096);
@@ -146,7 +146,7 @@ public sealed class SnapshotWriter
                 var target = _files.ReadLink(link);
                 if (target is null) continue;
                 AddLink(link, target);
-                var dir = Resolve(classDir, target);
+                var dir = HostPath.Resolve(classDir, target);
                 AddDir(dir);
                 switch (cls)
                 {
@@ -217,18 +217,5 @@ public sealed class SnapshotWriter
     {
         int i = path.LastIndexOf('/');
         return i <= 0 ? "/" : path[..i];
-    }
-
-    /// <summary>Resolves a relative link target against the link's directory, lexically, as an absolute host path.</summary>
-    internal static string Resolve(string linkDir, string target)
-    {
-        var parts = new List<string>();
-        foreach (var p in (target.StartsWith('/') ? target : linkDir + "/" + target).Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (p == ".") continue;
-            if (p == "..") { if (parts.Count > 0) parts.RemoveAt(parts.Count - 1); }
-            else parts.Add(p);
-        }
-        return "/" + string.Join('/', parts);
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 
 namespace Vfio.Host.Sysfs;
 
@@ -40,7 +39,7 @@ public class HostFiles
     /// </summary>
     public virtual string? ReadAttribute(string hostPath)
     {
-        var bytes = ReadSmall(hostPath, 4096, out int n);
+        var bytes = ReadSmall(hostPath, 4096, out int n, singleRead: true);
         if (bytes is null) return null;
         try
         {
@@ -62,39 +61,14 @@ public class HostFiles
         return result;
     }
 
-    private byte[]? ReadSmall(string hostPath, int max, out int length)
+    private byte[]? ReadSmall(string hostPath, int max, out int length, bool singleRead = false)
     {
+        var buffer = ArrayPool<byte>.Shared.Rent(max);
+        length = Interop.Libc.ReadFile(Map(hostPath), buffer.AsSpan(0, max), singleRead);
+        if (length >= 0) return buffer;
+        ArrayPool<byte>.Shared.Return(buffer);
         length = 0;
-        SafeFileHandle handle;
-        try
-        {
-            handle = File.OpenHandle(Map(hostPath), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-        using (handle)
-        {
-            var buffer = ArrayPool<byte>.Shared.Rent(max);
-            try
-            {
-                // sysfs attributes return at most a page per read; loop for larger files.
-                while (length < max)
-                {
-                    // Large single reads fail on some procfs files (sysctl handlers allocate the whole count).
-                    int r = RandomAccess.Read(handle, buffer.AsSpan(length, Math.Min(max - length, 65536)), length);
-                    if (r <= 0) break;
-                    length += r;
-                }
-                return buffer;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-                return null;
-            }
-        }
+        return null;
     }
 
     /// <summary>Reads a whole text file (procfs tables, modules.alias). Null when unreadable.</summary>
@@ -124,17 +98,7 @@ public class HostFiles
     }
 
     /// <summary>The target of a symbolic link, as written in the link (usually relative). Null when not a link.</summary>
-    public virtual string? ReadLink(string hostPath)
-    {
-        try
-        {
-            return new FileInfo(Map(hostPath)).LinkTarget;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    public virtual string? ReadLink(string hostPath) => Interop.Libc.ReadLinkTarget(Map(hostPath));
 
     /// <summary>The last component of a link's target: the driver behind <c>driver</c>, the group behind <c>iommu_group</c>.</summary>
     public string? ReadLinkName(string hostPath)

@@ -80,6 +80,8 @@ public static class ViabilityEvaluator
 
     private static void Cautions(PciDevice d, DriverKind kind, List<string> notes)
     {
+        if (d.Class is { IsHostBridge: true })
+            notes.Add($"{d.Address} is a host bridge: the kernel allows its group, but it is part of the platform and vfioctl will not assign it.");
         if (d.BootVga)
             notes.Add($"{d.Address} is the boot VGA: binding it to vfio-pci removes the host's firmware console.");
         foreach (var h in d.Holders.Where(h => h.InUse))

@@ -30,7 +30,9 @@ internal static class ListCommand
         cmd.Options.Add(Driver);
         cmd.Options.Add(Group);
         cmd.Options.Add(Id);
-        cmd.SetAction(parse => CommandSupport.WithHost(parse, (term, view, json) => Run(parse, term, view, json)));
+        // The list needs membership only: group type and reserved regions are not read.
+        cmd.SetAction(parse => CommandSupport.WithHost(parse, (term, view, json) => Run(parse, term, view, json),
+            new Vfio.Host.Reading.HostReadOptions { GroupDetails = false }));
         return cmd;
     }
 

@@ -13,21 +13,28 @@ internal sealed class Terminal
         Out = output;
         Error = error;
         IsTty = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
-        var settings = new AnsiConsoleSettings
+        // Created on first use: JSON output never pays for the rendering library.
+        _console = new Lazy<IAnsiConsole>(() =>
         {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = IsTty ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = IsTty && Environment.GetEnvironmentVariable("NO_COLOR") is null ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        };
-        Console = AnsiConsole.Create(settings);
-        if (!IsTty) Console.Profile.Width = 400;
+            var settings = new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(output),
+                Ansi = IsTty ? AnsiSupport.Detect : AnsiSupport.No,
+                ColorSystem = IsTty && Environment.GetEnvironmentVariable("NO_COLOR") is null ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+                Interactive = InteractionSupport.No,
+            };
+            var console = AnsiConsole.Create(settings);
+            if (!IsTty) console.Profile.Width = 400;
+            return console;
+        });
     }
+
+    private readonly Lazy<IAnsiConsole> _console;
 
     public TextWriter Out { get; }
     public TextWriter Error { get; }
     public bool IsTty { get; }
-    public IAnsiConsole Console { get; }
+    public IAnsiConsole Console => _console.Value;
 
     public void Warn(string message) => Error.WriteLine($"warning: {message}");
 }

@@ -17,8 +17,22 @@ public sealed class DamagedSysfsTests : IDisposable
     public void Dispose() => _tree.Dispose();
 
     [Fact]
+    public void A_truncated_uevent_falls_back_to_the_single_value_attributes()
+    {
+        File.WriteAllText(Path.Combine(DeviceDir("0000:00:02.0"), "uevent"), "DRIVER=virtio-pci\nPCI_CL");
+        var d = HostReader.Read(new HostFiles(_tree.Directory)).FindDevice(PciAddress.Parse("00:02.0"))!;
+        Assert.Equal((ushort)0x1af4, d.VendorId);
+        Assert.Equal((ushort)0x1042, d.DeviceId);
+        Assert.Equal("018000", d.Class!.Value.ToString());
+        Assert.Equal("virtio-pci", d.Driver);
+        Assert.StartsWith("pci:v00001AF4d00001042", d.Modalias);
+        Assert.Empty(d.Warnings);
+    }
+
+    [Fact]
     public void A_truncated_vendor_file_leaves_the_device_listed_with_a_warning()
     {
+        File.WriteAllText(Path.Combine(DeviceDir("0000:00:02.0"), "uevent"), "");
         File.WriteAllText(Path.Combine(DeviceDir("0000:00:02.0"), "vendor"), "");
         File.WriteAllText(Path.Combine(DeviceDir("0000:00:02.0"), "class"), "0x01");
         var host = HostReader.Read(new HostFiles(_tree.Directory));
@@ -66,6 +80,7 @@ public sealed class DamagedSysfsTests : IDisposable
     [Fact]
     public void Cli_show_prints_what_could_be_read_and_warns()
     {
+        File.Delete(Path.Combine(DeviceDir("0000:00:03.0"), "uevent"));
         File.WriteAllText(Path.Combine(DeviceDir("0000:00:03.0"), "device"), "0xzz\n");
         var r = CliRun.Run("--root", _tree.Directory, "show", "00:03.0");
         Assert.Equal(0, r.ExitCode);
