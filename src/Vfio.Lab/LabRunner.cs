@@ -17,7 +17,7 @@ public sealed class LabRunner
     private static readonly string[] StandardPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
     /// <summary>Host directories the guest replaces with its own file systems: a working directory there is invisible.</summary>
-    private static readonly string[] HiddenInGuest = ["/tmp", "/run", "/proc", "/sys", "/dev"];
+    private static readonly string[] HiddenInGuest = ["/run", "/proc", "/sys", "/dev"];
 
     private readonly LabCache _cache;
     private readonly TextWriter _log;
@@ -64,7 +64,7 @@ public sealed class LabRunner
         {
             throw new LabException(LabErrorKind.InvalidRequest,
                 $"the working directory {cwd} is {(cwd == hidden ? "" : "under ")}{hidden}, which the guest replaces with its own file system",
-                "cd to a directory outside /tmp, /run, /proc, /sys and /dev (e.g. the repository) and run again");
+                "cd to a directory outside /run, /proc, /sys and /dev (e.g. the repository) and run again");
         }
 
         HostDependencies.Ensure(_apt, _log);

@@ -38,13 +38,13 @@ mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts || fatal "cannot 
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm || fatal "cannot mount /dev/shm"
 
 # The extracted kernel's modules, seen through the 9p share, so the host's
-# kmod (which reads .ko.xz) can load anything the kernel has. Bound before
-# /tmp is hidden, in case the cache lives under /tmp.
+# kmod (which reads .ko.xz) can load anything the kernel has.
 KVER=$(uname -r)
 mkdir -p "/lib/modules/$KVER" || fatal "cannot create /lib/modules/$KVER"
 mount --bind "$LAB_MODULES" "/lib/modules/$KVER" || fatal "cannot bind-mount $LAB_MODULES"
 
-mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp || fatal "cannot mount /tmp"
+# /tmp stays the overlay's: the host's /tmp shows through read-only and writes land in the
+# guest's tmpfs upper layer, so a checkout under /tmp (as CI may clone) works in the guest too.
 echo vfioctl-lab > /proc/sys/kernel/hostname
 # Kernel messages (DMAR faults a test provokes, driver chatter) must not be
 # mixed into the command's output on the console: only emergencies from now
