@@ -15,6 +15,10 @@ internal static class Cli
         root.Subcommands.Add(GroupsCommand.Create());
         root.Subcommands.Add(ShowCommand.Create());
         root.Subcommands.Add(SnapshotCommand.Create());
+        root.Subcommands.Add(PlanCommand.Create());
+        root.Subcommands.Add(BindCommand.Create());
+        root.Subcommands.Add(RestoreCommand.Create());
+        root.Subcommands.Add(UnbindCommand.Create());
         root.Subcommands.Add(LabCommand.Create());
         return root;
     }

@@ -26,6 +26,15 @@ public sealed record HostState
     public ImmutableArray<PciDevice> Devices { get; init; } = [];
     /// <summary>All IOMMU groups with PCI members, sorted by id.</summary>
     public ImmutableArray<IommuGroup> Groups { get; init; } = [];
+    /// <summary>PCI drivers registered now (<c>/sys/bus/pci/drivers</c>).</summary>
+    public ImmutableHashSet<string> PciDrivers { get; init; } = [];
+    /// <summary>Modules the kernel has now, loaded or built in with parameters (<c>/sys/module</c>).</summary>
+    public ImmutableHashSet<string> Modules { get; init; } = [];
+    /// <summary>
+    /// Processes holding each group's <c>/dev/vfio/N</c> open, by group; empty unless read with
+    /// <see cref="Reading.HostReadOptions.GroupUsers"/>.
+    /// </summary>
+    public ImmutableDictionary<int, ImmutableArray<ProcessRef>> GroupUsers { get; init; } = ImmutableDictionary<int, ImmutableArray<ProcessRef>>.Empty;
     /// <summary>Host-level problems met while reading (one sentence each).</summary>
     public ImmutableArray<string> Warnings { get; init; } = [];
 

@@ -17,6 +17,9 @@ public sealed record HostReadOptions
     /// </summary>
     public bool GroupDetails { get; init; } = true;
 
+    /// <summary>Scan <c>/proc/*/fd</c> for processes holding <c>/dev/vfio/N</c> open (for plans, not for listings).</summary>
+    public bool GroupUsers { get; init; }
+
     public static HostReadOptions Default { get; } = new();
 }
 
@@ -74,6 +77,9 @@ public static class HostReader
             NoIommuMode = files.ReadAttribute("/sys/module/vfio/parameters/enable_unsafe_noiommu_mode") is "Y" or "1",
             Devices = ImmutableArray.Create(devices),
             Groups = groups,
+            PciDrivers = [.. files.List("/sys/bus/pci/drivers")],
+            Modules = [.. files.List("/sys/module")],
+            GroupUsers = options.GroupUsers ? ProcessScanner.VfioGroupUsers(files) : ImmutableDictionary<int, ImmutableArray<ProcessRef>>.Empty,
             Warnings = [.. hostWarnings],
         };
     }

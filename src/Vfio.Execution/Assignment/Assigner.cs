@@ -1,0 +1,225 @@
+using Vfio.Execution.Kernel;
+using Vfio.Execution.State;
+using Vfio.Policy.Assignment;
+
+namespace Vfio.Execution.Assignment;
+
+/// <summary>Where execution keeps its state and how long it waits.</summary>
+public sealed record ExecutionOptions
+{
+    /// <summary>The state directory as a host path (journal, lock), resolved under the kernel's root.</summary>
+    public string StateDirectory { get; init; } = "/var/lib/vfioctl";
+    /// <summary>How long one sysfs write may block before vfioctl reports and stops.</summary>
+    public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// Applies assignment plans and restores journaled devices. Every change is journaled first,
+/// done through <see cref="IKernel"/> one verified step at a time, and rolled back on failure.
+/// Callers hold the <see cref="StateLock"/> across read, plan and apply (see <see cref="Lock"/>).
+/// </summary>
+public sealed class Assigner(IKernel kernel, ExecutionOptions options)
+{
+    private string StateDir => kernel.Files.Map(options.StateDirectory);
+
+    /// <summary>Takes the lock that serialises binding changes between vfioctl processes.</summary>
+    public StateLock Lock() => StateLock.Acquire(StateDir, options.LockWait);
+
+    public Journal LoadJournal() => Journal.Load(StateDir);
+
+    /// <summary>Carries out a plan that <see cref="AssignmentPlan.CanApply"/>; rolls back on failure.</summary>
+    public ExecutionResult Apply(AssignmentPlan plan)
+    {
+        if (!plan.CanApply) throw new InvalidOperationException("the plan has standing refusals");
+        var log = new List<string>();
+        var ops = new BindingOps(kernel, options.WriteTimeout, log.Add);
+        var journal = LoadJournal();
+
+        // 1. Journal the original state of everything that will change, durably, before any write.
+        var changes = plan.Changes.ToList();
+        var beforeRun = new Dictionary<PciAddress, (string? Driver, string? Override, bool Added)>();
+        foreach (var s in changes)
+        {
+            var driver = ops.CurrentDriver(s.Address);
+            var current = ops.CurrentOverride(s.Address);
+            bool added = journal.Remember(new JournalEntry
+            {
+                Address = s.Address.ToString(),
+                OriginalDriver = driver,
+                OriginalModule = driver is null ? null : ops.ModuleOf(driver),
+                OriginalOverride = current,
+                Group = s.Group,
+                ChangedUtc = DateTime.UtcNow,
+            });
+            beforeRun[s.Address] = (driver, current, added);
+        }
+        journal.Save();
+
+        var done = new List<DeviceStep>();
+        var outcomes = new List<DeviceOutcome>();
+        try
+        {
+            // 2. Modules: vfio-pci does not pull in vfio_iommu_type1; load what the plan names.
+            foreach (var m in plan.Modules)
+            {
+                kernel.LoadModule(m.Module, m.Parameters);
+                log.Add($"loaded module {m.Module}");
+            }
+            // 3. Move each member, fences first so the group never has an unfenced host driver next to a vfio one.
+            foreach (var s in changes.OrderBy(s => s.Action == StepAction.Fence ? 0 : 1).ThenBy(s => s.Address))
+            {
+                var before = ops.CurrentDriver(s.Address);
+                var driver = ResolveDriverName(s);
+                done.Add(s);
+                ops.MoveTo(s.Address, driver);
+                journal.SetBoundTo(s.Address, driver);
+                outcomes.Add(new DeviceOutcome(s.Address, before, driver, s.Action == StepAction.Fence ? "fenced" : "bound"));
+            }
+            journal.Save();
+            foreach (var s in plan.Steps.Where(s => s.Action == StepAction.Keep))
+                outcomes.Add(new DeviceOutcome(s.Address, s.FromDriver, s.FromDriver, s.Reason));
+            return new ExecutionResult { Succeeded = true, Devices = [.. outcomes.OrderBy(o => o.Address)], Log = [.. log] };
+        }
+        catch (KernelException e)
+        {
+            bool rolledBack = Rollback(done, beforeRun, journal, ops, log);
+            return new ExecutionResult
+            {
+                Succeeded = false,
+                Error = e.Message,
+                RolledBack = rolledBack,
+                Devices = [.. outcomes],
+                Log = [.. log],
+            };
+        }
+    }
+
+    private string ResolveDriverName(DeviceStep s)
+    {
+        // A variant module may register its PCI driver under another spelling (xe_vfio_pci: xe-vfio-pci):
+        // /sys/module/M/drivers/pci:NAME says which, once loaded.
+        if (s.ToModule is { } m)
+        {
+            foreach (var entry in kernel.Files.List($"/sys/module/{m}/drivers"))
+                if (entry.StartsWith("pci:", StringComparison.Ordinal)) return entry[4..];
+        }
+        return s.ToDriver!;
+    }
+
+    /// <summary>Returns what this run touched to the state it had before the run, newest first.</summary>
+    private static bool Rollback(List<DeviceStep> done, Dictionary<PciAddress, (string? Driver, string? Override, bool Added)> beforeRun,
+        Journal journal, BindingOps ops, List<string> log)
+    {
+        bool ok = true;
+        for (int i = done.Count - 1; i >= 0; i--)
+        {
+            var a = done[i].Address;
+            var (driver, overrideValue, added) = beforeRun[a];
+            try
+            {
+                ops.ReturnTo(a, driver, overrideValue);
+                if (added) journal.Forget(a);
+            }
+            catch (KernelException e)
+            {
+                ok = false;
+                log.Add($"rollback of {a} failed: {e.Message}");
+            }
+        }
+        // Journaled by this run but never touched: nothing to restore.
+        foreach (var (a, state) in beforeRun)
+            if (state.Added && !done.Any(d => d.Address == a)) journal.Forget(a);
+        journal.Save();
+        return ok;
+    }
+
+    /// <summary>
+    /// Returns journaled devices to the drivers they really had (none included) and clears the
+    /// overrides vfioctl set; forgets them once back. <paramref name="only"/> limits it to some devices.
+    /// </summary>
+    public ExecutionResult Restore(IReadOnlyCollection<PciAddress>? only)
+    {
+        var log = new List<string>();
+        var ops = new BindingOps(kernel, options.WriteTimeout, log.Add);
+        var journal = LoadJournal();
+        var entries = journal.Entries.Where(e => only is null || only.Contains(PciAddress.Parse(e.Address))).ToList();
+        var outcomes = new List<DeviceOutcome>();
+        var errors = new List<string>();
+        // Userspace drivers first, fences last: the group never has a kernel driver next to a vfio one with no fence.
+        foreach (var e in entries.OrderBy(e => e.BoundTo == "pci-stub" ? 1 : 0).ThenBy(e => e.Address, StringComparer.Ordinal))
+        {
+            var a = PciAddress.Parse(e.Address);
+            if (!kernel.Files.DirectoryExists(BindingOps.DevicePath(a)))
+            {
+                errors.Add($"{a} no longer exists (removed or its VFs disabled); dropped from the journal.");
+                journal.Forget(a);
+                continue;
+            }
+            var before = ops.CurrentDriver(a);
+            try
+            {
+                if (e.OriginalDriver is { } d && !kernel.Files.DirectoryExists($"/sys/bus/pci/drivers/{d}") && e.OriginalModule is { } m)
+                {
+                    kernel.LoadModule(m, []);
+                    log.Add($"loaded module {m}");
+                }
+                ops.ReturnTo(a, e.OriginalDriver, e.OriginalOverride);
+                journal.Forget(a);
+                journal.Save();
+                outcomes.Add(new DeviceOutcome(a, before, e.OriginalDriver, "restored"));
+            }
+            catch (KernelException ex)
+            {
+                errors.Add(ex.Message);
+                outcomes.Add(new DeviceOutcome(a, before, ops.CurrentDriver(a), "not restored: " + ex.Message));
+            }
+        }
+        journal.Save();
+        return new ExecutionResult
+        {
+            Succeeded = errors.Count == 0,
+            Error = errors.Count == 0 ? null : string.Join(Environment.NewLine, errors),
+            Devices = [.. outcomes],
+            Log = [.. log],
+        };
+    }
+
+    /// <summary>Leaves devices without a driver (override "none" so no probe rebinds them), journaled for restore.</summary>
+    public ExecutionResult Unbind(IReadOnlyCollection<PciAddress> devices, Func<PciAddress, int?> groupOf)
+    {
+        var log = new List<string>();
+        var ops = new BindingOps(kernel, options.WriteTimeout, log.Add);
+        var journal = LoadJournal();
+        foreach (var a in devices)
+        {
+            var driver = ops.CurrentDriver(a);
+            journal.Remember(new JournalEntry
+            {
+                Address = a.ToString(), OriginalDriver = driver, OriginalModule = driver is null ? null : ops.ModuleOf(driver),
+                OriginalOverride = ops.CurrentOverride(a), Group = groupOf(a), ChangedUtc = DateTime.UtcNow,
+            });
+        }
+        journal.Save();
+        var outcomes = new List<DeviceOutcome>();
+        try
+        {
+            foreach (var a in devices)
+            {
+                var before = ops.CurrentDriver(a);
+                // No driver is named "none": with this override no probe (rescan, new_id, hotplug) rebinds it.
+                ops.SetOverride(a, "none");
+                ops.Unbind(a);
+                journal.SetBoundTo(a, "none");
+                outcomes.Add(new DeviceOutcome(a, before, null, "unbound"));
+            }
+            journal.Save();
+            return new ExecutionResult { Succeeded = true, Devices = [.. outcomes], Log = [.. log] };
+        }
+        catch (KernelException e)
+        {
+            journal.Save();
+            return new ExecutionResult { Succeeded = false, Error = e.Message + " (run 'vfioctl restore' to return what was changed)", Devices = [.. outcomes], Log = [.. log] };
+        }
+    }
+}

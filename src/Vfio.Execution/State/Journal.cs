@@ -1,0 +1,113 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Vfio.Execution.State;
+
+/// <summary>What a device had before vfioctl first moved it: the state <c>restore</c> returns it to.</summary>
+public sealed record JournalEntry
+{
+    public required string Address { get; init; }
+    /// <summary>The driver bound before the first change (null: none).</summary>
+    public string? OriginalDriver { get; init; }
+    /// <summary>The module that provided it (from /sys/bus/pci/drivers/D/module), to load it again on restore.</summary>
+    public string? OriginalModule { get; init; }
+    public string? OriginalOverride { get; init; }
+    public int? Group { get; init; }
+    /// <summary>Where vfioctl put it last (vfio-pci, pci-stub, "none" for unbind).</summary>
+    public string? BoundTo { get; init; }
+    public DateTime ChangedUtc { get; init; }
+}
+
+/// <summary>
+/// The durable record of original drivers (<c>STATE/journal.json</c>). Entries are added and
+/// written (temp file, fsync, rename, fsync of the directory) before the first kernel write that
+/// changes a device, so a crash at any point leaves enough to restore. An entry is kept across
+/// repeated binds: the original is the driver before vfioctl, never one vfioctl set.
+/// </summary>
+public sealed class Journal
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    private readonly string _path;
+    private readonly SortedDictionary<string, JournalEntry> _entries = new(StringComparer.Ordinal);
+
+    private Journal(string path) => _path = path;
+
+    /// <summary>File name inside the state directory.</summary>
+    public const string FileName = "journal.json";
+
+    public IReadOnlyCollection<JournalEntry> Entries => _entries.Values;
+
+    public JournalEntry? Find(PciAddress a) => _entries.GetValueOrDefault(a.ToString());
+
+    /// <summary>Loads the journal from a directory (a real path); an absent file is an empty journal.</summary>
+    public static Journal Load(string directory)
+    {
+        var j = new Journal(Path.Combine(directory, FileName));
+        if (!File.Exists(j._path)) return j;
+        JournalDocument? doc;
+        try
+        {
+            doc = JsonSerializer.Deserialize<JournalDocument>(File.ReadAllText(j._path), Options);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"The journal {j._path} is damaged ({e.Message}); it was left as it is. Move it aside to continue; it lists the original drivers restore would need.", e);
+        }
+        foreach (var e in doc?.Devices ?? []) j._entries[e.Address] = e;
+        return j;
+    }
+
+    /// <summary>Records the original state unless the device is already journaled; true when added.</summary>
+    public bool Remember(JournalEntry entry)
+    {
+        if (_entries.ContainsKey(entry.Address)) return false;
+        _entries[entry.Address] = entry;
+        return true;
+    }
+
+    public void SetBoundTo(PciAddress a, string? driver)
+    {
+        if (_entries.TryGetValue(a.ToString(), out var e)) _entries[e.Address] = e with { BoundTo = driver, ChangedUtc = DateTime.UtcNow };
+    }
+
+    public void Forget(PciAddress a) => _entries.Remove(a.ToString());
+
+    /// <summary>Writes the journal durably.</summary>
+    public void Save()
+    {
+        var dir = Path.GetDirectoryName(_path)!;
+        Directory.CreateDirectory(dir);
+        var tmp = _path + ".tmp";
+        var json = JsonSerializer.SerializeToUtf8Bytes(new JournalDocument { Version = 1, Devices = [.. _entries.Values] }, Options);
+        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            f.Write(json);
+            f.Flush(flushToDisk: true);
+        }
+        File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(tmp, _path, overwrite: true);
+        FsyncDirectory(dir);
+    }
+
+    private static void FsyncDirectory(string dir)
+    {
+        try
+        {
+            using var h = File.OpenHandle(dir, FileMode.Open, FileAccess.Read);
+            RandomAccess.FlushToDisk(h);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    private sealed class JournalDocument
+    {
+        public int Version { get; set; }
+        public List<JournalEntry> Devices { get; set; } = [];
+    }
+}

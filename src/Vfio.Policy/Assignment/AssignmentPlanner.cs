@@ -1,0 +1,161 @@
+using System.Collections.Immutable;
+using Vfio.Host.Model;
+using Vfio.Policy.Drivers;
+using Vfio.Policy.Viability;
+
+namespace Vfio.Policy.Assignment;
+
+/// <summary>
+/// Plans a bind from the host model alone: whole groups move (every endpoint to the userspace
+/// driver, fenced members to pci-stub, bridges stay), the vfio-pci variant is chosen from
+/// modules.alias, and everything that would hurt the host or cannot work is refused with a reason.
+/// </summary>
+public static class AssignmentPlanner
+{
+    public static AssignmentPlan Plan(HostState host, ModuleAliases aliases, AssignmentRequest request)
+    {
+        var refusals = new List<Refusal>();
+        var notes = new List<string>();
+        var groups = new SortedSet<int>();
+
+        if (!host.IommuEnabled)
+            refusals.Add(new Refusal(null, "This host has no IOMMU groups, so nothing can be given to userspace safely (run 'vfioctl groups' for what to change).", false));
+
+        foreach (var t in request.Targets)
+        {
+            var d = host.FindDevice(t);
+            if (d is null) refusals.Add(new Refusal(t, $"No PCI device {t} on this host.", false));
+            else if (d.IommuGroup is null) { if (host.IommuEnabled) refusals.Add(new Refusal(t, $"{t} has no IOMMU group.", false)); }
+            else groups.Add(d.IommuGroup.Value);
+        }
+
+        var fence = request.Fence.ToHashSet();
+        foreach (var f in fence)
+        {
+            var d = host.FindDevice(f);
+            if (d is null) refusals.Add(new Refusal(f, $"--fence {f}: no such PCI device.", false));
+            else if (d.IommuGroup is not { } g || !groups.Contains(g))
+                refusals.Add(new Refusal(f, $"--fence {f}: it is not in the group(s) being bound ({string.Join(", ", groups)}).", false));
+        }
+
+        var steps = new List<DeviceStep>();
+        var modules = new Dictionary<string, ModuleLoad>(StringComparer.Ordinal);
+        void NeedModule(string module, string reason)
+        {
+            if (!host.Modules.Contains(module) && !modules.ContainsKey(module)) modules[module] = new ModuleLoad(module, [], reason);
+        }
+
+        foreach (var g in groups)
+        {
+            var group = host.FindGroup(g)!;
+            if (host.GroupUsers.TryGetValue(g, out var users) && users.Length > 0)
+                refusals.Add(new Refusal(null, $"Group {g} is open in userspace now ({group.VfioNode ?? $"/dev/vfio/{g}"} held by {string.Join(", ", users)}): it cannot be changed while in use; stop that program first.", false));
+            foreach (var other in group.OtherMembers)
+                refusals.Add(new Refusal(null, $"Group {g} also holds '{other}', which is not a PCI device: vfioctl cannot move it.", false));
+
+            foreach (var a in group.Devices)
+            {
+                var d = host.FindDevice(a);
+                if (d is null) continue;
+                var step = PlanMember(d, g, fence.Contains(a), request, aliases, notes);
+                steps.Add(step);
+                if (step.Action != StepAction.Keep)
+                    Safety(d, step, refusals);
+                if (step.ToModule is { } m && step.Action != StepAction.Keep)
+                    NeedModule(m, $"provides {step.ToDriver} for {a}");
+                if (step.ToDriver is { } drv && DriverKinds.IsVfioDriver(drv) && step.Action != StepAction.Keep)
+                    NeedModule("vfio_iommu_type1", "the type1 IOMMU backend (not loaded with vfio-pci; without it VFIO_SET_IOMMU fails with ENODEV)");
+            }
+
+            // The group as it will be: still non-viable means the plan cannot work.
+            foreach (var s in steps.Where(s => s.Group == g))
+            {
+                var d = host.FindDevice(s.Address)!;
+                var after = s.Action == StepAction.Keep ? d.Driver : s.ToDriver;
+                var kind = DriverKinds.Classify(after);
+                if (ViabilityEvaluator.Blocks(d, kind, ViabilityRulesFor.Kernel(host.Kernel)))
+                    refusals.Add(new Refusal(s.Address, $"{s.Address} would stay on {after}, which keeps group {g} non-viable: unbind it first or fence it (--fence {s.Address}).", false));
+            }
+        }
+
+        return new AssignmentPlan
+        {
+            Request = request,
+            Groups = [.. groups],
+            Steps = [.. steps],
+            Modules = [.. modules.Values],
+            Refusals = [.. refusals],
+            Notes = [.. notes],
+        };
+    }
+
+    private static DeviceStep PlanMember(PciDevice d, int group, bool fenced, AssignmentRequest request, ModuleAliases aliases, List<string> notes)
+    {
+        var baseStep = new DeviceStep
+        {
+            Address = d.Address, Group = group, Action = StepAction.Keep, FromDriver = d.Driver, FromOverride = d.DriverOverride,
+            Reason = "",
+        };
+        if (d.IsBridge && !fenced)
+        {
+            return baseStep with
+            {
+                Reason = d.Driver is null ? "bridge without a driver: stays as it is" : $"bridge on {d.Driver}: stays with the host (it does not block the group)",
+            };
+        }
+
+        string driver, module, why;
+        if (fenced)
+        {
+            (driver, module, why) = (DriverKinds.PciStub, "pci_stub", "fenced with --fence: pci-stub claims it so nothing can use it while the group is in userspace");
+        }
+        else if (request.Driver.IsAuto)
+        {
+            var choice = aliases.ChooseVfioDriver(d.Modalias);
+            module = choice.Module;
+            driver = ModuleToDriver(module);
+            why = choice.Reason;
+        }
+        else
+        {
+            driver = request.Driver.Value;
+            module = driver == DriverKinds.VfioPci ? "vfio_pci" : driver == DriverKinds.PciStub ? "pci_stub" : driver.Replace('-', '_');
+            why = $"--driver {driver}";
+            if (!DriverKinds.IsVfioDriver(driver) && driver != DriverKinds.PciStub)
+                notes.Add($"--driver {driver} is not a vfio driver: the group will not be usable through VFIO unless {driver} manages DMA itself.");
+        }
+
+        if (d.Driver == driver && d.DriverOverride == driver)
+            return baseStep with { ToDriver = driver, ToModule = module, Reason = $"already on {driver}" };
+        return baseStep with
+        {
+            Action = fenced ? StepAction.Fence : StepAction.Move,
+            ToDriver = driver,
+            ToModule = module,
+            Reason = why,
+        };
+    }
+
+    /// <summary>The PCI driver name a module registers: vfio_pci registers "vfio-pci", pci_stub "pci-stub".</summary>
+    public static string ModuleToDriver(string module) => module switch
+    {
+        "vfio_pci" => DriverKinds.VfioPci,
+        "pci_stub" => DriverKinds.PciStub,
+        _ => module,
+    };
+
+    private static void Safety(PciDevice d, DeviceStep step, List<Refusal> refusals)
+    {
+        var a = d.Address;
+        if (d.Class is { IsHostBridge: true })
+            refusals.Add(new Refusal(a, $"{a} is a host bridge: it is part of the platform, not a device to assign.", true));
+        if (d.Class is { IsIsaBridge: true })
+            refusals.Add(new Refusal(a, $"{a} is the ISA/LPC bridge: firmware interfaces, the TPM and legacy devices sit behind it.", true));
+        if (d.IsBridge)
+            refusals.Add(new Refusal(a, $"{a} is a bridge or port: taking it from pcieport removes hotplug, AER and power management below it.", true));
+        if (d.BootVga)
+            refusals.Add(new Refusal(a, $"{a} is the boot VGA: binding it to {step.ToDriver} removes the host's console.", true));
+        foreach (var h in d.Holders.Where(h => h.InUse))
+            refusals.Add(new Refusal(a, $"{a} is in use by the host: {h.Describe()}. Stop using it first (unmount, swapoff, take the interface down).", true));
+    }
+}
