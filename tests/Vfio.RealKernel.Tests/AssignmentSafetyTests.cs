@@ -1,0 +1,69 @@
+using System.Diagnostics;
+
+namespace Vfio.RealKernel.Tests;
+
+/// <summary>The bind command itself, as a process, in lab guests: refusals and SIGKILL mid-bind.</summary>
+public class AssignmentSafetyTests
+{
+    // The test runner's working directory is its own bin folder: find the checkout from there.
+    private static readonly string Vfioctl = Path.Combine(RepoRoot(), "artifacts/bin/vfioctl/debug/vfioctl.dll");
+
+    private static string RepoRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "vfioctl.slnx"))) dir = Path.GetDirectoryName(dir);
+        return dir ?? throw new DirectoryNotFoundException("vfioctl.slnx not found above " + AppContext.BaseDirectory);
+    }
+
+    private static (int Code, string Out) Cli(params string[] args) => Guest.Run("dotnet", [Vfioctl, .. args]);
+
+    [Fact, Trait("topology", "in-use")]
+    public void Binding_devices_the_host_uses_is_refused_with_exit_3_and_changes_nothing()
+    {
+        Guest.Require("in-use");
+        var before = Guest.ReadHost();
+        foreach (var target in new[] { "01:00.0", "02:00.0", "00:01.0" })
+        {
+            var (code, output) = Cli("bind", target, "--state-dir", "/tmp/vfioctl-refusal");
+            Assert.True(code == 3, $"bind {target} exited {code}: {output}");
+            Assert.Contains("refused", output);
+        }
+        var after = Guest.ReadHost();
+        Assert.Equal(before.Devices.Select(d => (d.Address, d.Driver, d.DriverOverride)), after.Devices.Select(d => (d.Address, d.Driver, d.DriverOverride)));
+        Assert.Contains("/mnt/lab-disk", File.ReadAllText("/proc/mounts"));
+    }
+
+    [Fact, Trait("topology", "basic")]
+    public void Sigkill_during_bind_then_restore_returns_every_device()
+    {
+        Guest.Require("basic");
+        const string state = "/tmp/vfioctl-kill-state";
+        string[] bind = ["bind", "03:02.0", "--fence", "03:01.0", "--state-dir", state];
+        // How long a whole bind takes here, to spread the kills over it.
+        var sw = Stopwatch.StartNew();
+        Assert.Equal(0, Cli(bind).Code);
+        var full = sw.Elapsed;
+        Assert.Equal(0, Cli("restore", "--all", "--state-dir", state).Code);
+
+        foreach (var fraction in new[] { 0.6, 0.8, 0.9, 0.97 })
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { Vfioctl }.Concat(bind)) psi.ArgumentList.Add(a);
+            using (var p = Process.Start(psi)!)
+            {
+                Thread.Sleep(full * fraction);
+                p.Kill(); // SIGKILL: no finally blocks, no rollback
+                p.WaitForExit();
+            }
+            var (code, output) = Cli("restore", "--all", "--state-dir", state);
+            Assert.True(code == 0, $"restore after a kill at {fraction:P0} of {full.TotalSeconds:0.0} s exited {code}: {output}");
+            var host = Guest.ReadHost();
+            var e1000 = host.FindDevice(PciAddress.Parse("03:01.0"))!;
+            var edu = host.FindDevice(PciAddress.Parse("03:02.0"))!;
+            Assert.Equal("e1000", e1000.Driver);
+            Assert.Null(e1000.DriverOverride);
+            Assert.Null(edu.Driver);
+            Assert.Null(edu.DriverOverride);
+        }
+    }
+}
