@@ -66,4 +66,37 @@ public class AssignmentSafetyTests
             Assert.Null(edu.DriverOverride);
         }
     }
+
+    [Fact, Trait("topology", "basic")]
+    public void A_variant_alias_is_chosen_and_a_missing_variant_module_fails_cleanly()
+    {
+        Guest.Require("basic");
+        var release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+        var aliasPath = $"/lib/modules/{release}/modules.alias";
+        var copy = "/tmp/modules.alias.variant";
+        File.WriteAllText(copy, File.ReadAllText(aliasPath)
+            + "alias vfio_pci:v00001234d000011E8sv*sd*bc*sc*i* edu_vfio_pci\n"
+            + "this line is malformed\n");
+        Guest.Sh($"mount --bind {copy} {aliasPath}");
+        try
+        {
+            var (code, output) = Cli("plan", "00:02.0", "--json");
+            Assert.True(code == 0, output);
+            Assert.Contains("\"module\": \"edu_vfio_pci\"", output);
+            Assert.Contains("variant driver edu_vfio_pci", output);
+
+            // No such module exists: modprobe fails, the bind stops before touching the device.
+            (code, output) = Cli("bind", "00:02.0", "--state-dir", "/tmp/vfioctl-variant");
+            Assert.True(code == 1, output);
+            Assert.Contains("edu_vfio_pci", output);
+            Assert.Contains("modprobe", output);
+            var edu = Guest.ReadHost().FindDevice(PciAddress.Parse("00:02.0"))!;
+            Assert.Null(edu.Driver);
+            Assert.Null(edu.DriverOverride);
+        }
+        finally
+        {
+            Guest.Sh($"umount {aliasPath}");
+        }
+    }
 }
