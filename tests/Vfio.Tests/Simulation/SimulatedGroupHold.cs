@@ -1,0 +1,31 @@
+namespace Vfio.Tests.Simulation;
+
+/// <summary>
+/// A simulated process (pid <see cref="Pid"/>, comm "simulated-user") that holds
+/// <c>/dev/vfio/N</c> the way a userspace driver does: the group fd, a container with the type1
+/// IOMMU set (which claims the group's DMA ownership), and one device fd per member bound to a
+/// vfio driver. Disposing it closes them all.
+/// </summary>
+internal sealed class SimulatedGroupHold(SimulatedKernel kernel, int group, int pid, IReadOnlyList<SimulatedDevice> openDevices) : IDisposable
+{
+    public int Group { get; } = group;
+
+    public int Pid { get; } = pid;
+
+    /// <summary>Devices with an open device fd: unbinding them blocks until the hold ends.</summary>
+    public IReadOnlyList<SimulatedDevice> OpenDevices { get; } = openDevices;
+
+    /// <summary>Closed by its owner.</summary>
+    public bool Released { get; set; }
+
+    /// <summary>
+    /// The group went away under the fd (its last vfio device was unbound): the container is
+    /// detached and the group's DMA ownership released (6.12 vfio_device_remove_group).
+    /// </summary>
+    public bool Detached { get; set; }
+
+    /// <summary>True while the holder owns the group's DMA (kernel drivers cannot bind into it).</summary>
+    public bool OwnsDma => !Released && !Detached;
+
+    public void Dispose() => kernel.Release(this);
+}

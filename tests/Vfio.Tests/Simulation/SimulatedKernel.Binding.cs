@@ -1,0 +1,190 @@
+using Vfio.Execution.Kernel;
+
+namespace Vfio.Tests.Simulation;
+
+public sealed partial class SimulatedKernel
+{
+    /// <summary>
+    /// drivers/base/bus.c drivers_probe_store: ENODEV for a name that is no device; otherwise
+    /// bus_rescan_devices_helper, which leaves a bound device alone and else runs device_attach.
+    /// Success even when nothing bound; EINVAL only when attaching failed with a negative error
+    /// (a kernel driver refused a user-owned group in dma_configure).
+    /// </summary>
+    private int StoreDriversProbe(string buffer)
+    {
+        var device = FindDevice(buffer);
+        if (device is null) return Errno.ENODEV;
+        if (device.Driver is not null) return 0;
+        // __device_attach → bus_for_each_drv(__device_attach_driver): the first driver that
+        // matches and probes wins; a probe error (positive from really_probe) lets the next try.
+        foreach (var driver in _drivers.ToList())
+        {
+            if (!Matches(driver, device)) continue;
+            int result = Probe(driver, device);
+            if (result == 0) return 0;
+            if (result < 0) return Errno.EINVAL;
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// drivers/base/bus.c bind_store: ENODEV unless the device exists and the driver matches it
+    /// (pci_bus_match); then device_driver_attach, which waits for the device lock.
+    /// </summary>
+    private int StoreBind(string driver, string buffer, out BlockedWrite? blocked)
+    {
+        blocked = null;
+        var device = FindDevice(buffer);
+        if (device is null || !Matches(driver, device)) return Errno.ENODEV;
+        if (device.Unbinding is not null)
+        {
+            blocked = new BlockedWrite(() => AttachLocked(driver, device));
+            device.WaitingForLock.Add(blocked);
+            return 0;
+        }
+        return AttachLocked(driver, device);
+    }
+
+    /// <summary>device_driver_attach → __driver_probe_device, with the device lock held.</summary>
+    private int AttachLocked(string driver, SimulatedDevice device)
+    {
+        if (device.Driver is not null) return Errno.EBUSY;
+        // pci_device_probe → __pci_device_probe matches again under the lock: an override changed
+        // while waiting makes it -ENODEV (seen on 6.12).
+        if (!Matches(driver, device)) return Errno.ENODEV;
+        return Math.Abs(Probe(driver, device));
+    }
+
+    /// <summary>
+    /// drivers/base/bus.c unbind_store: ENODEV unless the device is bound to this driver; then
+    /// device_driver_detach. A second unbind while one is blocked waits for the device lock and
+    /// then finds nothing to do.
+    /// </summary>
+    private int StoreUnbind(string driver, string buffer, out BlockedWrite? blocked)
+    {
+        blocked = null;
+        var device = FindDevice(buffer);
+        if (device is null || device.Driver != driver) return Errno.ENODEV;
+        if (device.Unbinding is not null)
+        {
+            blocked = new BlockedWrite(() => 0);
+            device.WaitingForLock.Add(blocked);
+            return 0;
+        }
+        // __device_release_driver: driver_sysfs_remove (the links go) before the driver's remove.
+        RemoveDriverLinks(device, driver);
+        if (IsVfioDriver(driver) && _holds.Any(h => !h.Released && h.OpenDevices.Contains(device)))
+        {
+            // vfio_pci_remove → vfio_unregister_group_dev waits until every device fd is closed
+            // ("No device request channel registered, blocked until released by user"); meanwhile
+            // dev->driver is still set: uevent keeps DRIVER= and /dev/vfio/N stays (seen on 6.12).
+            blocked = new BlockedWrite(() =>
+            {
+                FinishDetach(device);
+                return 0;
+            });
+            device.Unbinding = blocked;
+            return 0;
+        }
+        FinishDetach(device);
+        return 0;
+    }
+
+    /// <summary>
+    /// pci_match_device: with driver_override set, only the named driver matches (and always
+    /// does: pci_device_id_any, or vfio-pci's override_only table). Without it, the static and
+    /// dynamic id tables decide; the capture's binding stands for them. vfio-pci (override_only
+    /// ids) and pci-stub (no id table) therefore match nothing without an override.
+    /// </summary>
+    private static bool Matches(string driver, SimulatedDevice device) =>
+        device.Override is { } chosen ? chosen == driver : driver == device.NativeDriver;
+
+    /// <summary>
+    /// dd.c really_probe for a matched driver: 0 when bound; a negative errno when it failed
+    /// before the driver's probe (dma_configure); a positive errno when the probe failed.
+    /// </summary>
+    private int Probe(string driver, SimulatedDevice device)
+    {
+        // pci_dma_configure: a driver without driver_managed_dma needs the group's default domain,
+        // which iommu_device_use_default_domain refuses (-EBUSY) while a user owns the group.
+        if (!IsDmaManaged(driver) && device.Group is { } g && _holders.TryGetValue(g, out var holder) && holder.OwnsDma)
+            return -Errno.EBUSY;
+        if (IsVfioDriver(driver))
+        {
+            // vfio_pci_core_register_device: hdr_type != PCI_HEADER_TYPE_NORMAL → -EINVAL
+            // ("probe with driver vfio-pci failed with error -22", seen on 6.12 and 6.1).
+            if (!device.NormalHeader) return Errno.EINVAL;
+            // vfio_group_find_or_alloc: no IOMMU group (and no no-IOMMU mode) → -EINVAL.
+            if (device.Group is null) return Errno.EINVAL;
+        }
+        // pci-stub's probe only logs "claimed by stub"; the others are taken to succeed, as they did in the capture.
+        Attach(device, driver);
+        return 0;
+    }
+
+    private void Attach(SimulatedDevice device, string driver)
+    {
+        device.Driver = driver;
+        _tree.LinkRelative($"{device.Directory}/driver", $"{DriversDir}/{driver}");
+        _tree.LinkRelative($"{DriversDir}/{driver}/{device.Name}", device.Directory);
+        WriteUevent(device);
+        if (IsVfioDriver(driver)) UpdateGroupNode(device.Group);
+    }
+
+    /// <summary>The end of __device_release_driver: dev->driver cleared, uevent without DRIVER=, the group node re-evaluated.</summary>
+    private void FinishDetach(SimulatedDevice device)
+    {
+        var driver = device.Driver;
+        device.Driver = null;
+        device.Unbinding = null;
+        if (driver is null) return;
+        RemoveDriverLinks(device, driver);
+        WriteUevent(device);
+        if (IsVfioDriver(driver)) UpdateGroupNode(device.Group);
+    }
+
+    private void RemoveDriverLinks(SimulatedDevice device, string driver)
+    {
+        _tree.Remove($"{device.Directory}/driver");
+        _tree.Remove($"{DriversDir}/{driver}/{device.Name}");
+    }
+
+    /// <summary>dev_uevent puts DRIVER= first while dev->driver is set; pci_uevent adds the rest.</summary>
+    private void WriteUevent(SimulatedDevice device)
+    {
+        var path = $"{device.Directory}/uevent";
+        var text = Files.ReadAllText(path);
+        if (text is null) return;
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("DRIVER=", StringComparison.Ordinal)).ToList();
+        if (device.Driver is { } driver) lines.Insert(0, "DRIVER=" + driver);
+        _tree.WriteText(path, string.Join('\n', lines) + "\n");
+    }
+
+    /// <summary>
+    /// <c>/dev/vfio/N</c> exists while a device of group N is bound to a vfio driver
+    /// (vfio_device_set_group / vfio_device_remove_group). When it goes, a process still holding
+    /// the old node keeps a dead fd: its container is detached and DMA ownership released, and
+    /// procfs shows the link as "(deleted)".
+    /// </summary>
+    private void UpdateGroupNode(int? group)
+    {
+        if (group is not { } g) return;
+        var node = $"/dev/vfio/{g}";
+        if (_devices.Any(d => d.Group == g && d.Driver is { } driver && IsVfioDriver(driver)))
+        {
+            _tree.Touch(node);
+            return;
+        }
+        _tree.Remove(node);
+        if (_holders.Remove(g, out var holder))
+        {
+            holder.Detached = true;
+            _tree.LinkVerbatim($"/proc/{holder.Pid}/fd/3", node + " (deleted)");
+        }
+    }
+
+    private bool IsVfioDriver(string driver) => _modules.IsVfioDriver(driver);
+
+    /// <summary>driver_managed_dma drivers (5.19+): vfio-pci and its variants, pci-stub, pcieport (kernel-facts section 1).</summary>
+    private bool IsDmaManaged(string driver) => IsVfioDriver(driver) || driver is "pci-stub" or "pcieport";
+}
