@@ -239,6 +239,24 @@ public abstract class KernelBehaviourContract
     }
 
     [Fact]
+    public void A_group_where_a_kernel_driver_owns_DMA_cannot_be_taken_by_a_user_until_it_is_fenced()
+    {
+        using var under = Start();
+        var kernel = under.Kernel;
+        kernel.LoadModule("vfio_pci", []);
+        kernel.LoadModule("pci_stub", []);
+        BindWithOverride(kernel, EduBehindBridge, "vfio-pci"); // the node exists, the e1000 is still on e1000
+
+        // VFIO_GROUP_SET_CONTAINER → iommu_group_claim_dma_owner: EPERM on a non-viable group.
+        Assert.Equal(Errno.EPERM, Assert.Throws<KernelException>(() => under.HoldGroupOpen(BridgeGroup)).Error);
+        Assert.Empty(ProcessesHolding(kernel, $"/dev/vfio/{BridgeGroup}")); // the failed attempt closed what it opened
+
+        BindWithOverride(kernel, E1000, "pci-stub");
+        using (under.HoldGroupOpen(BridgeGroup))
+            Assert.NotEmpty(ProcessesHolding(kernel, $"/dev/vfio/{BridgeGroup}"));
+    }
+
+    [Fact]
     public void Unbinding_a_device_a_process_holds_open_does_not_return_until_the_holder_closes_it()
     {
         using var under = Start();

@@ -18,14 +18,8 @@ internal sealed class SimulatedGroupHold(SimulatedKernel kernel, int group, int 
     /// <summary>Closed by its owner.</summary>
     public bool Released { get; set; }
 
-    /// <summary>
-    /// The group went away under the fd (its last vfio device was unbound): the container is
-    /// detached and the group's DMA ownership released (6.12 vfio_device_remove_group).
-    /// </summary>
-    public bool Detached { get; set; }
-
     /// <summary>True while the holder owns the group's DMA (kernel drivers cannot bind into it).</summary>
-    public bool OwnsDma => !Released && !Detached;
+    public bool OwnsDma => !Released;
 
     public void Dispose() => kernel.Release(this);
 }

@@ -162,25 +162,16 @@ public sealed partial class SimulatedKernel
 
     /// <summary>
     /// <c>/dev/vfio/N</c> exists while a device of group N is bound to a vfio driver
-    /// (vfio_device_set_group / vfio_device_remove_group). When it goes, a process still holding
-    /// the old node keeps a dead fd: its container is detached and DMA ownership released, and
-    /// procfs shows the link as "(deleted)".
+    /// (vfio_device_set_group / vfio_device_remove_group). A simulated holder always has a device
+    /// fd on the group's vfio devices, so the node cannot go while it is held (on a real 6.12 a
+    /// holder with only the group and container open loses both when it goes).
     /// </summary>
     private void UpdateGroupNode(int? group)
     {
         if (group is not { } g) return;
         var node = $"/dev/vfio/{g}";
-        if (_devices.Any(d => d.Group == g && d.Driver is { } driver && IsVfioDriver(driver)))
-        {
-            _tree.Touch(node);
-            return;
-        }
-        _tree.Remove(node);
-        if (_holders.Remove(g, out var holder))
-        {
-            holder.Detached = true;
-            _tree.LinkVerbatim($"/proc/{holder.Pid}/fd/3", node + " (deleted)");
-        }
+        if (_devices.Any(d => d.Group == g && d.Driver is { } driver && IsVfioDriver(driver))) _tree.Touch(node);
+        else _tree.Remove(node);
     }
 
     private bool IsVfioDriver(string driver) => _modules.IsVfioDriver(driver);
