@@ -86,6 +86,7 @@ internal sealed partial class LiveKernelUnderTest : IKernelUnderTest
 
     private void Restore(string name, string? driver, string? driverOverride)
     {
+        if (!Directory.Exists($"{DevicesDir}/{name}")) return; // a VF removed by the test
         if (DriverOf(name) == driver && OverrideOf(name) == driverOverride) return;
         // The original override (none: cleared) first, so that the original driver matches again.
         _kernel.Write($"{DevicesDir}/{name}/driver_override", driverOverride ?? "\n", Patience);

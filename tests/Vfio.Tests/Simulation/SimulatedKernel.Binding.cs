@@ -92,12 +92,15 @@ public sealed partial class SimulatedKernel
 
     /// <summary>
     /// pci_match_device: with driver_override set, only the named driver matches (and always
-    /// does: pci_device_id_any, or vfio-pci's override_only table). Without it, the static and
-    /// dynamic id tables decide; the capture's binding stands for them. vfio-pci (override_only
-    /// ids) and pci-stub (no id table) therefore match nothing without an override.
+    /// does: pci_device_id_any, or vfio-pci's override_only table). Without it, the static id
+    /// tables decide; the capture's binding stands for them. vfio-pci and its variants
+    /// (override_only ids) and pci-stub (no id table) match nothing without an override, even a
+    /// device the capture had on them. Dynamic ids (new_id, pci-stub.ids=) are not modelled.
     /// </summary>
-    private static bool Matches(string driver, SimulatedDevice device) =>
-        device.Override is { } chosen ? chosen == driver : driver == device.NativeDriver;
+    private bool Matches(string driver, SimulatedDevice device) =>
+        device.Override is { } chosen
+            ? chosen == driver
+            : driver == device.NativeDriver && !IsVfioDriver(driver) && driver != "pci-stub";
 
     /// <summary>
     /// dd.c really_probe for a matched driver: 0 when bound; a negative errno when it failed

@@ -148,6 +148,22 @@ public class SimulatedKernelTests
     }
 
     [Fact]
+    public void A_device_captured_on_vfio_pci_does_not_return_to_it_without_its_override()
+    {
+        // lab-basic-vfio-6.12: edu 00:02.0 on vfio-pci by override, e1000 fenced by pci-stub.
+        using var under = new SimulatedKernelUnderTest("lab-basic-vfio-6.12");
+        var kernel = under.Kernel;
+        Assert.Equal("vfio-pci", DriverOf(kernel, Edu));
+        Assert.True(kernel.Files.Exists("/dev/vfio/1"));
+        kernel.Write($"{Dir(Edu)}/driver_override", "\n", Patience);
+        kernel.Write($"{Dir(Edu)}/driver/unbind", Edu, Patience);
+        Assert.False(kernel.Files.Exists("/dev/vfio/1"));
+        kernel.Write("/sys/bus/pci/drivers_probe", Edu, Patience); // vfio-pci's ids are override-only
+        Assert.Null(DriverOf(kernel, Edu));
+        Assert.Equal(Errno.ENODEV, Assert.Throws<KernelException>(() => kernel.Write("/sys/bus/pci/drivers/vfio-pci/bind", Edu, Patience)).Error);
+    }
+
+    [Fact]
     public void Sysfs_write_edge_cases_follow_kernfs_and_driver_set_override()
     {
         using var under = new SimulatedKernelUnderTest();

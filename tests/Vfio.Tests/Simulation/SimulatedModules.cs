@@ -17,6 +17,7 @@ internal sealed class SimulatedModules
     private readonly HashSet<string> _pciDriverModules = new(StringComparer.Ordinal);
     private readonly HashSet<string> _vfioVariantModules = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _driverNames = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _vfioDrivers = new(StringComparer.Ordinal) { "vfio-pci" };
 
     private SimulatedModules(string release) => Release = release;
 
@@ -69,6 +70,8 @@ internal sealed class SimulatedModules
                 m._pciDriverModules.Add(Normalize(module));
             }
         }
+        foreach (var module in m._vfioVariantModules)
+            if (m.PciDriverOf(module) is { } driver) m._vfioDrivers.Add(driver);
         return m;
     }
 
@@ -92,17 +95,8 @@ internal sealed class SimulatedModules
         return LabKernelModuleFacts.DriverNames.TryGetValue(module, out name) ? name : module;
     }
 
-    /// <summary>The module behind a PCI driver name, when known.</summary>
-    public string? ModuleOfDriver(string driver)
-    {
-        foreach (var module in _pciDriverModules)
-            if (PciDriverOf(module) == driver) return module;
-        return null;
-    }
-
     /// <summary>True for vfio-pci and its variant drivers (their modules carry <c>vfio_pci:</c> aliases).</summary>
-    public bool IsVfioDriver(string driver) =>
-        driver == "vfio-pci" || (ModuleOfDriver(driver) is { } module && _vfioVariantModules.Contains(module));
+    public bool IsVfioDriver(string driver) => _vfioDrivers.Contains(driver);
 
     private void ParseDependencies(string text)
     {
