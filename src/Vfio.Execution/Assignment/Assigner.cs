@@ -81,6 +81,21 @@ public sealed class Assigner(IKernel kernel, ExecutionOptions options)
                 outcomes.Add(new DeviceOutcome(s.Address, s.FromDriver, s.FromDriver, s.Reason));
             return new ExecutionResult { Succeeded = true, Devices = [.. outcomes.OrderBy(o => o.Address)], Log = [.. log] };
         }
+        catch (KernelException e) when (e.Error == Errno.ETIMEDOUT)
+        {
+            // The write is still pending in the kernel, and on some kernels (6.1) even reading the
+            // device waits behind it: touching anything now could hang. Stop; the journal has the
+            // originals for a restore once the holder lets go.
+            journal.Save();
+            return new ExecutionResult
+            {
+                Succeeded = false,
+                Error = e.Message + " Run 'vfioctl restore --all' once the process holding the device has exited.",
+                RolledBack = false,
+                Devices = [.. outcomes],
+                Log = [.. log],
+            };
+        }
         catch (KernelException e)
         {
             bool rolledBack = Rollback(done, beforeRun, journal, ops, log);

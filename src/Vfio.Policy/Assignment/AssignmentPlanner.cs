@@ -64,7 +64,7 @@ public static class AssignmentPlanner
                 if (step.ToModule is { } m && step.Action != StepAction.Keep)
                     NeedModule(m, $"provides {step.ToDriver} for {a}");
                 if (step.ToDriver is { } drv && DriverKinds.IsVfioDriver(drv) && step.Action != StepAction.Keep)
-                    NeedModule("vfio_iommu_type1", "the type1 IOMMU backend (not loaded with vfio-pci; without it VFIO_SET_IOMMU fails with ENODEV)");
+                    NeedModule("vfio_iommu_type1", "the type1 IOMMU backend: without it VFIO_SET_IOMMU fails with ENODEV (vfio's softdep usually loads it; loaded explicitly in case it did not)");
             }
 
             // The group as it will be: still non-viable means the plan cannot work.

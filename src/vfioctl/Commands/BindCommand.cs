@@ -22,27 +22,9 @@ internal static class BindCommand
         cmd.SetAction(parse =>
         {
             var term = CommandSupport.TerminalFor(parse);
-            return Guarded(term, () => Run(parse, term));
+            return CommandSupport.Guard(term, () => Run(parse, term));
         });
         return cmd;
-    }
-
-    internal static int Guarded(Terminal term, Func<int> body)
-    {
-        try
-        {
-            return CommandSupport.Guard(term, body);
-        }
-        catch (NeedsRootException e)
-        {
-            term.Error.WriteLine($"vfioctl: {e.Message}");
-            return ExitCodes.Failed;
-        }
-        catch (InvalidDataException e)
-        {
-            term.Error.WriteLine($"vfioctl: {e.Message}");
-            return ExitCodes.Failed;
-        }
     }
 
     private static int Run(ParseResult parse, Terminal term)

@@ -37,7 +37,7 @@ internal static class CommandSupport
             term.Error.WriteLine($"vfioctl: {e.Message}");
             return ExitCodes.Usage;
         }
-        catch (NotFoundException e)
+        catch (Exception e) when (e is NotFoundException or NeedsRootException or InvalidDataException)
         {
             term.Error.WriteLine($"vfioctl: {e.Message}");
             return ExitCodes.Failed;

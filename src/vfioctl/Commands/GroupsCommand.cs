@@ -39,23 +39,7 @@ internal static class GroupsCommand
                 w.StringOrNull("kernel", view.Host.KernelRelease);
                 w.WriteString("rules", (view.Verdicts.Values.FirstOrDefault()?.Rules ?? ViabilityRulesFor.Kernel(view.Host.Kernel)) == ViabilityRules.Legacy ? "legacy" : "driver-managed-dma");
                 w.WriteStartArray("groups");
-                foreach (var g in groups)
-                {
-                    var v = view.Verdicts[g.Id];
-                    w.WriteStartObject();
-                    w.WriteNumber("id", g.Id);
-                    w.WriteBoolean("viable", v.Viable);
-                    w.WriteString("status", HostView.StatusText(v.Status));
-                    w.Strings("reasons", v.Reasons);
-                    w.Strings("notes", v.Notes);
-                    w.StringOrNull("type", g.Type);
-                    w.StringOrNull("vfioNode", g.VfioNode);
-                    w.WriteStartArray("devices");
-                    foreach (var a in g.Devices)
-                        if (view.Host.FindDevice(a) is { } d) DeviceJson.WriteGroupMember(w, view, d);
-                    w.WriteEndArray();
-                    w.WriteEndObject();
-                }
+                foreach (var g in groups) DeviceJson.WriteGroup(w, view, g, view.Verdicts[g.Id]);
                 w.WriteEndArray();
                 w.Strings("warnings", view.Host.Warnings);
                 w.WriteEndObject();

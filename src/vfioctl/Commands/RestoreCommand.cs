@@ -20,7 +20,7 @@ internal static class RestoreCommand
         cmd.SetAction(parse =>
         {
             var term = CommandSupport.TerminalFor(parse);
-            return BindCommand.Guarded(term, () => Run(parse, term));
+            return CommandSupport.Guard(term, () => Run(parse, term));
         });
         return cmd;
     }

@@ -102,12 +102,7 @@ internal static class ShowCommand
         var group = view.Host.GroupOf(d);
         var verdict = view.VerdictOf(d);
         w.WriteStartObject();
-        w.WriteString("address", d.Address.ToString());
-        w.StringOrNull("vendorId", Json.Hex4(d.VendorId));
-        w.StringOrNull("deviceId", Json.Hex4(d.DeviceId));
-        w.StringOrNull("subsystemVendorId", Json.Hex4(d.SubsystemVendorId));
-        w.StringOrNull("subsystemDeviceId", Json.Hex4(d.SubsystemDeviceId));
-        w.StringOrNull("class", d.Class?.ToString());
+        DeviceJson.WriteIds(w, d);
         w.StringOrNull("revision", d.Revision?.ToString("x2", CultureInfo.InvariantCulture));
         w.StringOrNull("vendorName", view.VendorName(d));
         w.StringOrNull("deviceName", view.DeviceName(d));
@@ -123,19 +118,8 @@ internal static class ShowCommand
         w.NumberOrNull("iommuGroup", d.IommuGroup);
         if (group is not null && verdict is not null)
         {
-            w.WriteStartObject("group");
-            w.WriteNumber("id", group.Id);
-            w.StringOrNull("type", group.Type);
-            w.WriteBoolean("viable", verdict.Viable);
-            w.WriteString("status", HostView.StatusText(verdict.Status));
-            w.Strings("reasons", verdict.Reasons);
-            w.Strings("notes", verdict.Notes);
-            w.StringOrNull("vfioNode", group.VfioNode);
-            w.WriteStartArray("devices");
-            foreach (var a in group.Devices)
-                if (view.Host.FindDevice(a) is { } m) DeviceJson.WriteGroupMember(w, view, m);
-            w.WriteEndArray();
-            w.WriteEndObject();
+            w.WritePropertyName("group");
+            DeviceJson.WriteGroup(w, view, group, verdict);
         }
         else w.WriteNull("group");
         if (d.Sriov is { } s)

@@ -19,7 +19,7 @@ internal static class UnbindCommand
         cmd.SetAction(parse =>
         {
             var term = CommandSupport.TerminalFor(parse);
-            return BindCommand.Guarded(term, () => Run(parse, term));
+            return CommandSupport.Guard(term, () => Run(parse, term));
         });
         return cmd;
     }

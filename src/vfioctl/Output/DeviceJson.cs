@@ -10,12 +10,7 @@ internal static class DeviceJson
     public static void WriteListEntry(Utf8JsonWriter w, HostView view, PciDevice d)
     {
         w.WriteStartObject();
-        w.WriteString("address", d.Address.ToString());
-        w.StringOrNull("vendorId", Json.Hex4(d.VendorId));
-        w.StringOrNull("deviceId", Json.Hex4(d.DeviceId));
-        w.StringOrNull("subsystemVendorId", Json.Hex4(d.SubsystemVendorId));
-        w.StringOrNull("subsystemDeviceId", Json.Hex4(d.SubsystemDeviceId));
-        w.StringOrNull("class", d.Class?.ToString());
+        WriteIds(w, d);
         w.StringOrNull("driver", d.Driver);
         w.StringOrNull("driverOverride", d.DriverOverride);
         w.NumberOrNull("iommuGroup", d.IommuGroup);
@@ -25,6 +20,35 @@ internal static class DeviceJson
         w.StringOrNull("physfn", d.PhysFn?.ToString());
         w.WriteString("verdict", view.VerdictText(d));
         w.WriteEndObject();
+    }
+
+    /// <summary>A group with its verdict and members: an entry of <c>groups --json</c>, and <c>group</c> in <c>show --json</c>.</summary>
+    public static void WriteGroup(Utf8JsonWriter w, HostView view, Vfio.Host.Model.IommuGroup g, Vfio.Policy.Viability.GroupVerdict v)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("id", g.Id);
+        w.WriteBoolean("viable", v.Viable);
+        w.WriteString("status", HostView.StatusText(v.Status));
+        w.Strings("reasons", v.Reasons);
+        w.Strings("notes", v.Notes);
+        w.StringOrNull("type", g.Type);
+        w.StringOrNull("vfioNode", g.VfioNode);
+        w.WriteStartArray("devices");
+        foreach (var a in g.Devices)
+            if (view.Host.FindDevice(a) is { } d) WriteGroupMember(w, view, d);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>The ids every device object starts with.</summary>
+    public static void WriteIds(Utf8JsonWriter w, PciDevice d)
+    {
+        w.WriteString("address", d.Address.ToString());
+        w.StringOrNull("vendorId", Json.Hex4(d.VendorId));
+        w.StringOrNull("deviceId", Json.Hex4(d.DeviceId));
+        w.StringOrNull("subsystemVendorId", Json.Hex4(d.SubsystemVendorId));
+        w.StringOrNull("subsystemDeviceId", Json.Hex4(d.SubsystemDeviceId));
+        w.StringOrNull("class", d.Class?.ToString());
     }
 
     /// <summary>A member in <c>groups --json</c>.</summary>
