@@ -14,16 +14,14 @@ public sealed partial class SysfsKernel : IKernel
     public void Write(string hostPath, string value, TimeSpan timeout)
     {
         var path = Files.Map(hostPath);
-        int errno = 0;
-        // A write that blocks in the kernel cannot be cancelled; run it on its own thread so the
+        // A write that blocks in the kernel cannot be cancelled; run it on a pool thread so the
         // caller gets control back and can report, instead of hanging with it.
-        var thread = new Thread(() => errno = WriteOnce(path, value)) { IsBackground = true, Name = "sysfs-write" };
-        thread.Start();
-        if (!thread.Join(timeout))
+        var write = Task.Run(() => WriteOnce(path, value));
+        if (!write.Wait(timeout))
             throw new KernelException($"writing '{value.TrimEnd('\n')}' to {hostPath}", Errno.ETIMEDOUT,
                 $"The kernel has not returned after {timeout.TotalSeconds:0} s: a process probably holds the device open (see 'vfioctl show'); vfioctl stops here.");
-        if (errno != 0)
-            throw new KernelException($"writing '{value.TrimEnd('\n')}' to {hostPath}", errno);
+        if (write.Result != 0)
+            throw new KernelException($"writing '{value.TrimEnd('\n')}' to {hostPath}", write.Result);
     }
 
     private static unsafe int WriteOnce(string path, string value)
