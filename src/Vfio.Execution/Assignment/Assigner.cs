@@ -180,8 +180,9 @@ public sealed class Assigner(IKernel kernel, ExecutionOptions options)
                     log.Add($"loaded module {m}");
                 }
                 ops.ReturnTo(a, e.OriginalDriver, e.OriginalOverride);
+                // Saved once at the end: after a crash here, a second restore of a device already
+                // back on its original driver just returns it there again.
                 journal.Forget(a);
-                journal.Save();
                 outcomes.Add(new DeviceOutcome(a, before, e.OriginalDriver, "restored"));
             }
             catch (KernelException ex)
