@@ -26,12 +26,6 @@ public sealed record JournalEntry
 /// </summary>
 public sealed class Journal
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
 
     private readonly string _path;
     private readonly SortedDictionary<string, JournalEntry> _entries = new(StringComparer.Ordinal);
@@ -53,7 +47,7 @@ public sealed class Journal
         JournalDocument? doc;
         try
         {
-            doc = JsonSerializer.Deserialize<JournalDocument>(File.ReadAllText(j._path), Options);
+            doc = JsonSerializer.Deserialize(File.ReadAllText(j._path), JournalJson.Default.JournalDocument);
         }
         catch (JsonException e)
         {
@@ -84,7 +78,7 @@ public sealed class Journal
         var dir = Path.GetDirectoryName(_path)!;
         Directory.CreateDirectory(dir);
         var tmp = _path + ".tmp";
-        var json = JsonSerializer.SerializeToUtf8Bytes(new JournalDocument { Version = 1, Devices = [.. _entries.Values] }, Options);
+        var json = JsonSerializer.SerializeToUtf8Bytes(new JournalDocument { Version = 1, Devices = [.. _entries.Values] }, JournalJson.Default.JournalDocument);
         using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             f.Write(json);
@@ -105,9 +99,19 @@ public sealed class Journal
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
-    private sealed class JournalDocument
-    {
-        public int Version { get; set; }
-        public List<JournalEntry> Devices { get; set; } = [];
-    }
 }
+
+/// <summary>The journal file's shape.</summary>
+internal sealed class JournalDocument
+{
+    public int Version { get; set; }
+    public List<JournalEntry> Devices { get; set; } = [];
+}
+
+/// <summary>
+/// Source-generated serialisation: no reflection warm-up, which under emulation (the lab) cost
+/// more than half a second of every bind.
+/// </summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(JournalDocument))]
+internal sealed partial class JournalJson : JsonSerializerContext;

@@ -50,6 +50,11 @@ public sealed class ModuleAliases
             n++;
             var line = raw.Trim();
             if (line.Length == 0 || line[0] == '#') continue;
+            // Most of the file is aliases of other buses (usb:, acpi*:, of:...): skip them unsplit.
+            if (line.StartsWith("alias ", StringComparison.Ordinal) &&
+                !line.AsSpan(6).TrimStart().StartsWith(VfioPrefix, StringComparison.Ordinal) &&
+                !line.AsSpan(6).TrimStart().StartsWith(PciPrefix, StringComparison.Ordinal))
+                continue;
             var f = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
             if (f.Length != 3 || f[0] != "alias")
             {
