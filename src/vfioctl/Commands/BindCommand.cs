@@ -19,11 +19,7 @@ internal static class BindCommand
         cmd.Options.Add(PlanCommand.Force);
         cmd.Options.Add(DryRun);
         cmd.Options.Add(AssignmentSupport.StateDir);
-        cmd.SetAction(parse =>
-        {
-            var term = CommandSupport.TerminalFor(parse);
-            return CommandSupport.Guard(term, () => Run(parse, term));
-        });
+        CommandSupport.SetGuardedAction(cmd, Run);
         return cmd;
     }
 

@@ -26,6 +26,14 @@ internal static class CommandSupport
         });
     }
 
+    /// <summary>Sets a command's action: its terminal, with exceptions mapped to exit codes by <see cref="Guard"/>.</summary>
+    public static void SetGuardedAction(Command command, Func<ParseResult, Terminal, int> run) =>
+        command.SetAction(parse =>
+        {
+            var term = TerminalFor(parse);
+            return Guard(term, () => run(parse, term));
+        });
+
     public static int Guard(Terminal term, Func<int> body)
     {
         try

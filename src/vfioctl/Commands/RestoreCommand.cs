@@ -17,11 +17,7 @@ internal static class RestoreCommand
         cmd.Arguments.Add(Targets);
         cmd.Options.Add(All);
         cmd.Options.Add(AssignmentSupport.StateDir);
-        cmd.SetAction(parse =>
-        {
-            var term = CommandSupport.TerminalFor(parse);
-            return CommandSupport.Guard(term, () => Run(parse, term));
-        });
+        CommandSupport.SetGuardedAction(cmd, Run);
         return cmd;
     }
 

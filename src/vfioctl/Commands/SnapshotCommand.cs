@@ -15,11 +15,7 @@ internal static class SnapshotCommand
     {
         var cmd = new Command("snapshot", "Capture the sysfs, procfs and modules.alias files vfioctl reads into a .tar.gz that --root can replay");
         cmd.Arguments.Add(File);
-        cmd.SetAction(parse =>
-        {
-            var term = CommandSupport.TerminalFor(parse);
-            return CommandSupport.Guard(term, () => Run(parse, term));
-        });
+        CommandSupport.SetGuardedAction(cmd, Run);
         return cmd;
     }
 

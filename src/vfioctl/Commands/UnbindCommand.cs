@@ -16,11 +16,7 @@ internal static class UnbindCommand
         cmd.Arguments.Add(Targets);
         cmd.Options.Add(PlanCommand.Force);
         cmd.Options.Add(AssignmentSupport.StateDir);
-        cmd.SetAction(parse =>
-        {
-            var term = CommandSupport.TerminalFor(parse);
-            return CommandSupport.Guard(term, () => Run(parse, term));
-        });
+        CommandSupport.SetGuardedAction(cmd, Run);
         return cmd;
     }
 
