@@ -17,17 +17,24 @@ internal sealed class HostView : IDisposable
 {
     private readonly SnapshotArchive? _archive;
 
-    private HostView(HostState host, PciIds names, SnapshotArchive? archive)
+    private readonly Lazy<PciIds> _names;
+
+    private HostView(HostState host, SnapshotArchive? archive)
     {
         Host = host;
-        Names = names;
+        // pci.ids (about 1.4 MB) is scanned only when a name is shown: --json output and the
+        // assignment commands' machine paths never pay for it.
+        _names = new Lazy<PciIds>(() => PciIds.Load(host.Devices
+            .Where(d => d.VendorId is not null && d.DeviceId is not null)
+            .Select(d => (d.VendorId!.Value, d.DeviceId!.Value))), LazyThreadSafetyMode.None);
         _archive = archive;
         Verdicts = ViabilityEvaluator.EvaluateAll(host);
         Diagnosis = IommuDiagnosis.Explain(host);
     }
 
     public HostState Host { get; }
-    public PciIds Names { get; }
+    /// <summary>Names for the host's ids, loaded on first use.</summary>
+    public PciIds Names => _names.Value;
     public ImmutableDictionary<int, GroupVerdict> Verdicts { get; }
     public string? Diagnosis { get; }
 
@@ -53,11 +60,7 @@ internal sealed class HostView : IDisposable
 
         try
         {
-            var host = HostReader.Read(new HostFiles(dir), options);
-            var wanted = host.Devices.Where(d => d.VendorId is not null && d.DeviceId is not null)
-                .Select(d => (d.VendorId!.Value, d.DeviceId!.Value));
-            var names = PciIds.Load(wanted);
-            return new HostView(host, names, archive);
+            return new HostView(HostReader.Read(new HostFiles(dir), options), archive);
         }
         catch
         {

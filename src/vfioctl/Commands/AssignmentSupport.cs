@@ -60,13 +60,18 @@ internal static partial class AssignmentSupport
     public static ModuleAliases LoadAliases(HostFiles files, string? release, Terminal term)
     {
         if (release is null) return ModuleAliases.Empty;
-        using var reader = files.OpenText($"/lib/modules/{release}/modules.alias");
-        if (reader is null)
+        var path = $"/lib/modules/{release}/modules.alias";
+        byte[] text;
+        try
         {
-            term.Warn($"/lib/modules/{release}/modules.alias is missing: variant drivers cannot be detected; generic vfio-pci is used.");
+            text = File.ReadAllBytes(files.Map(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            term.Warn($"{path} is unreadable ({e.Message}): variant drivers cannot be detected; generic vfio-pci is used.");
             return ModuleAliases.Empty;
         }
-        var aliases = ModuleAliases.Parse(reader);
+        var aliases = ModuleAliases.Parse(text);
         foreach (var p in aliases.Problems) term.Warn($"modules.alias {p}");
         return aliases;
     }

@@ -82,4 +82,21 @@ public class ModuleAliasesTests
         Assert.True(ModuleAliases.Empty.ChooseVfioDriver("pci:v00001234d000011E8sv00001AF4sd00001100bc00scFFi00").IsGeneric);
         Assert.True(ModuleAliases.Empty.ChooseVfioDriver(null).IsGeneric);
     }
+
+    [Fact]
+    public void Indented_tab_separated_and_CRLF_lines_are_read_like_plain_ones()
+    {
+        var aliases = ModuleAliases.Parse(
+            "# comment\r\n" +
+            "   alias\tvfio_pci:v00001234d000011E8sv*sd*bc*sc*i*\tedu_vfio_pci\r\n" +
+            "alias usb:v1D6Bp0002d*dc*dsc*dp*ic*isc*ip*in* ignored\r\n" +
+            "\talias  pci:v00001B36d00000010sv*sd*bc*sc*i*   nvme\r\n" +
+            "alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci");
+        Assert.Empty(aliases.Problems);
+        Assert.Equal(["edu_vfio_pci", "vfio_pci"], aliases.Vfio.Select(a => a.Module));
+        Assert.Equal(2, aliases.Vfio[0].Line);
+        var pci = Assert.Single(aliases.Pci);
+        Assert.Equal(("pci:v00001B36d00000010sv*sd*bc*sc*i*", "nvme", 4), (pci.Pattern, pci.Module, pci.Line));
+        Assert.Equal("edu_vfio_pci", aliases.ChooseVfioDriver("pci:v00001234d000011E8sv00001AF4sd00001100bc00scFFi00").Module);
+    }
 }
