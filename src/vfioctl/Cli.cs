@@ -6,26 +6,51 @@ namespace Vfioctl;
 /// <summary>Builds the command tree and maps parse errors to exit code 2.</summary>
 internal static class Cli
 {
-    public static RootCommand Build()
+    /// <summary>The commands, in the order help lists them.</summary>
+    private static readonly (string Name, Func<Command> Create)[] Commands =
+    [
+        ("list", ListCommand.Create),
+        ("groups", GroupsCommand.Create),
+        ("show", ShowCommand.Create),
+        ("snapshot", SnapshotCommand.Create),
+        ("plan", PlanCommand.Create),
+        ("bind", BindCommand.Create),
+        ("restore", RestoreCommand.Create),
+        ("unbind", UnbindCommand.Create),
+        ("lab", LabCommand.Create),
+    ];
+
+    /// <summary>
+    /// The command tree. With <paramref name="only"/> it holds just that subcommand: building every
+    /// command's options costs more than the rest of a short command's start-up (each generic
+    /// option type is compiled on first use), so a run names its command and pays for that one.
+    /// </summary>
+    public static RootCommand Build(string? only = null)
     {
         var root = new RootCommand("vfioctl: see, assign and drive PCI devices through VFIO.");
         root.Options.Add(GlobalOptions.Root);
         root.Options.Add(GlobalOptions.Json);
-        root.Subcommands.Add(ListCommand.Create());
-        root.Subcommands.Add(GroupsCommand.Create());
-        root.Subcommands.Add(ShowCommand.Create());
-        root.Subcommands.Add(SnapshotCommand.Create());
-        root.Subcommands.Add(PlanCommand.Create());
-        root.Subcommands.Add(BindCommand.Create());
-        root.Subcommands.Add(RestoreCommand.Create());
-        root.Subcommands.Add(UnbindCommand.Create());
-        root.Subcommands.Add(LabCommand.Create());
+        foreach (var (name, create) in Commands)
+            if (only is null || only == name) root.Subcommands.Add(create());
         return root;
+    }
+
+    /// <summary>The subcommand the arguments name (the first word that is not a global option), if it is one of ours.</summary>
+    internal static string? NamedCommand(string[] args)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            if (a == GlobalOptions.Root.Name) { i++; continue; }
+            if (a == GlobalOptions.Json.Name || a.StartsWith(GlobalOptions.Root.Name + "=", StringComparison.Ordinal)) continue;
+            return Array.Exists(Commands, c => c.Name == a) ? a : null;
+        }
+        return null;
     }
 
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
-        var root = Build();
+        var root = Build(NamedCommand(args));
         var config = new InvocationConfiguration();
         if (stdout is not null) config.Output = stdout;
         if (stderr is not null) config.Error = stderr;
