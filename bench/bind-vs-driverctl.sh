@@ -89,14 +89,14 @@ else
             -o "$2" -nologo -v q >"$4" 2>&1
     }
     R2R_DIR=$OUT/vfioctl
-    log "publishing src/vfioctl (Release, ReadyToRun, linux-x64, framework-dependent) into $R2R_DIR"
-    if publish src/vfioctl/vfioctl.csproj "$R2R_DIR" true "$OUT/publish-r2r.log"; then
-        R2R_MODE="Release, ReadyToRun (linux-x64, framework-dependent)"
+    log "publishing vfioctl as installed (scripts/publish: self-contained, composite ReadyToRun) into $R2R_DIR"
+    if scripts/publish "$R2R_DIR" >"$OUT/publish-r2r.log" 2>&1; then
+        R2R_MODE="Release, self-contained, composite ReadyToRun (scripts/publish)"
     else
         grep -E 'error' "$OUT/publish-r2r.log" | sort -u | head -5 >&2 || true
-        log "ReadyToRun publish failed; falling back to a plain Release publish (JIT at startup)"
+        log "scripts/publish failed; falling back to a plain Release publish (JIT at startup)"
         publish src/vfioctl/vfioctl.csproj "$R2R_DIR" false "$OUT/publish.log" || die "src/vfioctl does not publish (see $OUT/publish.log)"
-        R2R_MODE="Release, plain (ReadyToRun publish failed: JIT at startup)"
+        R2R_MODE="Release, plain (scripts/publish failed: JIT at startup)"
         JIT=0
     fi
     GUEST_ARGS=(--vfioctl "$R2R_DIR/vfioctl" --rounds "$ROUNDS" --numvfs "$NUMVFS")

@@ -35,6 +35,7 @@ public sealed class Assigner(IKernel kernel, ExecutionOptions options)
         var log = new List<string>();
         var ops = new BindingOps(kernel, options.WriteTimeout, log.Add);
         var journal = LoadJournal();
+        _driverOfModule.Clear();
 
         // 1. Journal the original state of everything that will change, durably, before any write.
         var changes = plan.Changes.ToList();
@@ -110,14 +111,21 @@ public sealed class Assigner(IKernel kernel, ExecutionOptions options)
         }
     }
 
+    private readonly Dictionary<string, string?> _driverOfModule = new(StringComparer.Ordinal);
+
     private string ResolveDriverName(DeviceStep s)
     {
         // A variant module may register its PCI driver under another spelling (xe_vfio_pci: xe-vfio-pci):
-        // /sys/module/M/drivers/pci:NAME says which, once loaded.
+        // /sys/module/M/drivers/pci:NAME says which, once loaded (asked once per module and run).
         if (s.ToModule is { } m)
         {
-            foreach (var entry in kernel.Files.List($"/sys/module/{m}/drivers"))
-                if (entry.StartsWith("pci:", StringComparison.Ordinal)) return entry[4..];
+            if (!_driverOfModule.TryGetValue(m, out var name))
+            {
+                name = kernel.Files.List($"/sys/module/{m}/drivers")
+                    .FirstOrDefault(e => e.StartsWith("pci:", StringComparison.Ordinal))?[4..];
+                _driverOfModule[m] = name;
+            }
+            if (name is not null) return name;
         }
         return s.ToDriver!;
     }

@@ -17,7 +17,8 @@ public interface IKernel
     /// Writes <paramref name="value"/> to a sysfs attribute in one write(2), as <c>echo -n</c> would.
     /// Throws <see cref="KernelException"/> with the errno when the kernel refuses, and when the
     /// write has not returned within <paramref name="timeout"/> (some writes block in the kernel,
-    /// e.g. unbinding a device a process holds open).
+    /// e.g. unbinding a device a process holds open). <see cref="Timeout.InfiniteTimeSpan"/> means
+    /// the caller knows the write cannot block on a userspace holder and wants it issued directly.
     /// </summary>
     void Write(string hostPath, string value, TimeSpan timeout);
 

@@ -14,6 +14,13 @@ public sealed partial class SysfsKernel : IKernel
     public void Write(string hostPath, string value, TimeSpan timeout)
     {
         var path = Files.Map(hostPath);
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            // The caller knows this write cannot wait on a userspace holder: no thread hop.
+            int error = WriteOnce(path, value);
+            if (error != 0) throw new KernelException($"writing '{value.TrimEnd('\n')}' to {hostPath}", error);
+            return;
+        }
         // A write that blocks in the kernel cannot be cancelled; run it on a pool thread so the
         // caller gets control back and can report, instead of hanging with it.
         var write = Task.Run(() => WriteOnce(path, value));
