@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Vfio.Execution.State;
 
@@ -44,16 +43,16 @@ public sealed class Journal
     {
         var j = new Journal(Path.Combine(directory, FileName));
         if (!File.Exists(j._path)) return j;
-        JournalDocument? doc;
+        IReadOnlyList<JournalEntry> entries;
         try
         {
-            doc = JsonSerializer.Deserialize(File.ReadAllText(j._path), JournalJson.Default.JournalDocument);
+            entries = JournalFile.Parse(File.ReadAllBytes(j._path));
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidDataException or FormatException or InvalidOperationException)
         {
             throw new InvalidDataException($"The journal {j._path} is damaged ({e.Message}); it was left as it is. Move it aside to continue; it lists the original drivers restore would need.", e);
         }
-        foreach (var e in doc?.Devices ?? []) j._entries[e.Address] = e;
+        foreach (var e in entries) j._entries[e.Address] = e;
         return j;
     }
 
@@ -78,7 +77,7 @@ public sealed class Journal
         var dir = Path.GetDirectoryName(_path)!;
         Directory.CreateDirectory(dir);
         var tmp = _path + ".tmp";
-        var json = JsonSerializer.SerializeToUtf8Bytes(new JournalDocument { Version = 1, Devices = [.. _entries.Values] }, JournalJson.Default.JournalDocument);
+        var json = JournalFile.Format(_entries.Values);
         using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             f.Write(json);
@@ -101,17 +100,72 @@ public sealed class Journal
 
 }
 
-/// <summary>The journal file's shape.</summary>
-internal sealed class JournalDocument
-{
-    public int Version { get; set; }
-    public List<JournalEntry> Devices { get; set; } = [];
-}
-
 /// <summary>
-/// Source-generated serialisation: no reflection warm-up, which under emulation (the lab) cost
-/// more than half a second of every bind.
+/// The journal file: <c>{"version": 1, "devices": [ {address, originalDriver, ...} ]}</c>, camelCase,
+/// indented. Written and read with the streaming JSON types directly: the serializer's first use
+/// in a process (metadata, converters) cost more than half a second of every bind under emulation.
+/// Every <see cref="JournalEntry"/> property must appear in both methods (a test round-trips them all).
 /// </summary>
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-[JsonSerializable(typeof(JournalDocument))]
-internal sealed partial class JournalJson : JsonSerializerContext;
+internal static class JournalFile
+{
+    public const int Version = 1;
+
+    public static byte[] Format(IEnumerable<JournalEntry> entries)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("version", Version);
+            w.WriteStartArray("devices");
+            foreach (var e in entries)
+            {
+                w.WriteStartObject();
+                w.WriteString("address", e.Address);
+                Text(w, "originalDriver", e.OriginalDriver);
+                Text(w, "originalModule", e.OriginalModule);
+                Text(w, "originalOverride", e.OriginalOverride);
+                if (e.Group is { } g) w.WriteNumber("group", g); else w.WriteNull("group");
+                Text(w, "boundTo", e.BoundTo);
+                w.WriteString("changedUtc", e.ChangedUtc);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void Text(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null) w.WriteNull(name); else w.WriteString(name, value);
+    }
+
+    public static IReadOnlyList<JournalEntry> Parse(byte[] utf8)
+    {
+        using var doc = JsonDocument.Parse(utf8);
+        var root = doc.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException("the top level is not an object");
+        if (root.TryGetProperty("version", out var v) && v.GetInt32() > Version)
+            throw new InvalidDataException($"it is version {v.GetInt32()}, written by a newer vfioctl (this one reads {Version})");
+        var list = new List<JournalEntry>();
+        if (!root.TryGetProperty("devices", out var devices) || devices.ValueKind == JsonValueKind.Null) return list;
+        foreach (var d in devices.EnumerateArray())
+        {
+            list.Add(new JournalEntry
+            {
+                Address = d.GetProperty("address").GetString() ?? throw new InvalidDataException("a device has a null address"),
+                OriginalDriver = Text(d, "originalDriver"),
+                OriginalModule = Text(d, "originalModule"),
+                OriginalOverride = Text(d, "originalOverride"),
+                Group = d.TryGetProperty("group", out var g) && g.ValueKind == JsonValueKind.Number ? g.GetInt32() : null,
+                BoundTo = Text(d, "boundTo"),
+                ChangedUtc = d.TryGetProperty("changedUtc", out var t) && t.ValueKind == JsonValueKind.String ? t.GetDateTime() : default,
+            });
+        }
+        return list;
+    }
+
+    private static string? Text(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+}
