@@ -28,15 +28,19 @@ internal sealed class HostView : IDisposable
             .Where(d => d.VendorId is not null && d.DeviceId is not null)
             .Select(d => (d.VendorId!.Value, d.DeviceId!.Value))), LazyThreadSafetyMode.None);
         _archive = archive;
-        Verdicts = ViabilityEvaluator.EvaluateAll(host);
-        Diagnosis = IommuDiagnosis.Explain(host);
+        _verdicts = new Lazy<ImmutableDictionary<int, GroupVerdict>>(() => ViabilityEvaluator.EvaluateAll(host), LazyThreadSafetyMode.None);
+        _diagnosis = new Lazy<string?>(() => IommuDiagnosis.Explain(host), LazyThreadSafetyMode.None);
     }
 
     public HostState Host { get; }
     /// <summary>Names for the host's ids, loaded on first use.</summary>
     public PciIds Names => _names.Value;
-    public ImmutableDictionary<int, GroupVerdict> Verdicts { get; }
-    public string? Diagnosis { get; }
+    private readonly Lazy<ImmutableDictionary<int, GroupVerdict>> _verdicts;
+    private readonly Lazy<string?> _diagnosis;
+
+    /// <summary>The verdict of every group (computed on first use: the assignment commands plan instead).</summary>
+    public ImmutableDictionary<int, GroupVerdict> Verdicts => _verdicts.Value;
+    public string? Diagnosis => _diagnosis.Value;
 
     /// <summary>Opens the root; throws <see cref="UsageException"/> when it is neither a directory nor an archive.</summary>
     public static HostView Open(string root, HostReadOptions? options = null)

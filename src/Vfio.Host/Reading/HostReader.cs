@@ -17,6 +17,14 @@ public sealed record HostReadOptions
     /// </summary>
     public bool GroupDetails { get; init; } = true;
 
+    /// <summary>
+    /// Read what only listings show: each device's revision, NUMA node, reset methods and upstream
+    /// bridge, each group's type and reserved regions. The assignment commands decide without
+    /// them, and skipping them halves the reads per device (each sysfs read is a kernel round
+    /// trip, which under emulation is most of a bind's host read).
+    /// </summary>
+    public bool Details { get; init; } = true;
+
     /// <summary>Scan <c>/proc/*/fd</c> for processes holding <c>/dev/vfio/N</c> open (for plans, not for listings).</summary>
     public bool GroupUsers { get; init; }
 
@@ -58,14 +66,14 @@ public static class HostReader
         // Each device is independent; two threads halve the wall time on large hosts.
         if (devices.Length >= 256)
             Parallel.For(0, devices.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(4, Environment.ProcessorCount) },
-                i => devices[i] = PciDeviceReader.Read(files, addresses[i]));
+                i => devices[i] = PciDeviceReader.Read(files, addresses[i], options.Details));
         else
-            for (int i = 0; i < devices.Length; i++) devices[i] = PciDeviceReader.Read(files, addresses[i]);
+            for (int i = 0; i < devices.Length; i++) devices[i] = PciDeviceReader.Read(files, addresses[i], options.Details);
 
         if (options.Holders)
             devices = HolderReader.Attach(files, devices, hostWarnings);
 
-        var groups = options.GroupDetails ? ReadGroups(files, hostWarnings) : GroupsFromDevices(files, devices);
+        var groups = options.GroupDetails ? ReadGroups(files, hostWarnings, options.Details) : GroupsFromDevices(files, devices);
 
         return new HostState
         {
@@ -101,7 +109,7 @@ public static class HostReader
     private static string? VfioNode(HashSet<string> nodes, string name) =>
         nodes.Contains(name) ? $"/dev/vfio/{name}" : nodes.Contains("noiommu-" + name) ? $"/dev/vfio/noiommu-{name}" : null;
 
-    private static ImmutableArray<IommuGroup> ReadGroups(HostFiles files, List<string> warnings)
+    private static ImmutableArray<IommuGroup> ReadGroups(HostFiles files, List<string> warnings, bool details)
     {
         var vfioNodes = files.List("/dev/vfio").ToHashSet(StringComparer.Ordinal);
         var result = new List<IommuGroup>();
@@ -125,10 +133,10 @@ public static class HostReader
             result.Add(new IommuGroup
             {
                 Id = id,
-                Type = files.ReadAttribute(dir + "/type"),
+                Type = details ? files.ReadAttribute(dir + "/type") : null,
                 Devices = [.. pci],
                 OtherMembers = [.. other.Order(StringComparer.Ordinal)],
-                ReservedRegions = ParseReservedRegions(files.ReadAttribute(dir + "/reserved_regions")),
+                ReservedRegions = details ? ParseReservedRegions(files.ReadAttribute(dir + "/reserved_regions")) : [],
                 VfioNode = node,
             });
         }

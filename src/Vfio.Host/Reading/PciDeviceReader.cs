@@ -12,14 +12,16 @@ namespace Vfio.Host.Reading;
 /// </summary>
 internal static class PciDeviceReader
 {
-    public static PciDevice Read(HostFiles files, PciAddress address)
+    // details: also read revision, NUMA node, reset methods and the upstream bridge (HostReadOptions.Details).
+    public static PciDevice Read(HostFiles files, PciAddress address, bool details = true)
     {
         var name = address.ToString();
         var busEntry = $"{HostReader.PciDevicesDir}/{name}";
         var warnings = new List<string>();
 
-        // Resolve the device's real directory once (the entry is a relative link into /sys/devices).
-        var devicePath = files.ReadLink(busEntry);
+        // Resolve the device's real directory once (the entry is a relative link into /sys/devices);
+        // the link is only needed for the upstream bridge: without details, read through the entry.
+        var devicePath = details ? files.ReadLink(busEntry) : null;
         var dir = devicePath is null ? busEntry : HostPath.Resolve(HostReader.PciDevicesDir, devicePath);
 
         var uevent = Uevent.Parse(files.ReadAttribute($"{dir}/uevent"));
@@ -67,7 +69,7 @@ internal static class PciDeviceReader
 
         bool bootVga = cls is { IsDisplay: true } && files.ReadAttribute($"{dir}/boot_vga") == "1";
 
-        var resetText = files.ReadAttribute($"{dir}/reset_method");
+        var resetText = details ? files.ReadAttribute($"{dir}/reset_method") : null;
         ImmutableArray<string> resets = string.IsNullOrEmpty(resetText)
             ? []
             : [.. resetText.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
@@ -94,12 +96,12 @@ internal static class PciDeviceReader
             SubsystemVendorId = subVendor,
             SubsystemDeviceId = subDevice,
             Class = cls,
-            Revision = SysfsParse.Hex8(files.ReadAttribute($"{dir}/revision")),
+            Revision = details ? SysfsParse.Hex8(files.ReadAttribute($"{dir}/revision")) : null,
             Modalias = modalias,
             Driver = driver,
             DriverOverride = driverOverride,
             IommuGroup = group,
-            NumaNode = SysfsParse.Int(files.ReadAttribute($"{dir}/numa_node")),
+            NumaNode = details ? SysfsParse.Int(files.ReadAttribute($"{dir}/numa_node")) : null,
             BootVga = bootVga,
             HeaderType = headerType,
             ResetMethods = resets,

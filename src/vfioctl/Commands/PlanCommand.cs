@@ -34,7 +34,7 @@ internal static class PlanCommand
             var plan = AssignmentSupport.MakePlan(view, term, request);
             AssignmentSupport.WritePlan(term, view, plan, json);
             return plan.CanApply ? ExitCodes.Success : ExitCodes.Refused;
-        }, new HostReadOptions { GroupUsers = true }));
+        }, new HostReadOptions { GroupUsers = true, Details = false }));
         return cmd;
     }
 

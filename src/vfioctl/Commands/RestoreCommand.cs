@@ -36,7 +36,7 @@ internal static class RestoreCommand
             throw new NotFoundException($"{t} is not in vfioctl's journal ({parse.GetValue(AssignmentSupport.StateDir)}): vfioctl did not move it, so there is nothing to restore.");
 
         // A group open in userspace cannot take kernel drivers back (EBUSY): say who holds it.
-        using (var view = HostView.Open(root, new HostReadOptions { GroupUsers = true, Holders = false }))
+        using (var view = HostView.Open(root, new HostReadOptions { GroupUsers = true, Holders = false, Details = false }))
         {
             var groups = journal.Entries.Where(e => all || targets.Contains(PciAddress.Parse(e.Address)))
                 .Select(e => view.Host.FindDevice(PciAddress.Parse(e.Address))?.IommuGroup).OfType<int>().Distinct();

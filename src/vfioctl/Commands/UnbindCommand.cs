@@ -28,7 +28,7 @@ internal static class UnbindCommand
         AssignmentSupport.RequireRootForLiveHost(root, "unbind");
         var assigner = AssignmentSupport.MakeAssigner(root, parse);
         using var held = assigner.Lock();
-        using var view = HostView.Open(root, new HostReadOptions { GroupUsers = true });
+        using var view = HostView.Open(root, new HostReadOptions { GroupUsers = true, Details = false });
         foreach (var t in targets)
         {
             var d = view.RequireDevice(t);

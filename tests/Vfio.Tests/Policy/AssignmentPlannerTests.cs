@@ -121,4 +121,27 @@ public class AssignmentPlannerTests
         Assert.Equal(2, CliRun.Run("--root", Fixtures.Archive("lab-basic-6.12"), "bind", "03:02.0").ExitCode); // a snapshot is read-only
         Assert.Equal(2, CliRun.Run("--root", Fixtures.Archive("lab-basic-6.12"), "restore").ExitCode);
     }
+
+    [Theory]
+    [InlineData("lab-in-use-6.12", new[] { "01:00.0", "02:00.0", "00:01.0", "00:02.0" })]
+    [InlineData("lab-basic-6.12", new[] { "03:02.0", "00:02.0", "00:1f.2" })]
+    [InlineData("lab-basic-6.1", new[] { "03:01.0", "01:00.0" })]
+    [InlineData("lab-sriov-vfs-6.12", new[] { "01:00.1", "01:00.0" })]
+    public void The_lean_read_the_assignment_commands_use_plans_exactly_like_the_full_read(string fixture, string[] targets)
+    {
+        using var tree = Fixtures.Open(fixture);
+        var files = new HostFiles(tree.Directory);
+        var full = HostReader.Read(files, new HostReadOptions { GroupUsers = true });
+        var lean = HostReader.Read(files, new HostReadOptions { GroupUsers = true, Details = false });
+        var aliases = ModuleAliases.Parse(files.ReadAllText($"/lib/modules/{full.KernelRelease}/modules.alias")!);
+        foreach (var t in targets)
+        {
+            var a = AssignmentPlanner.Plan(full, aliases, Req(t));
+            var b = AssignmentPlanner.Plan(lean, aliases, Req(t));
+            Assert.Equal(a.Steps, b.Steps);
+            Assert.Equal(a.Refusals, b.Refusals);
+            Assert.Equal(a.Modules.Select(m => m.Module), b.Modules.Select(m => m.Module));
+        }
+        Assert.All(lean.Devices, d => Assert.Null(d.Revision));
+    }
 }
