@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace Vfio.Userspace;
 
 /// <summary>
@@ -12,28 +14,57 @@ public sealed class ConfigSpace
     internal IConfigAccess Access { get; }
 
     /// <summary>A config space over bytes, e.g. <c>File.ReadAllBytes("/sys/bus/pci/devices/ADDR/config")</c>; writes change the array.</summary>
-    public static ConfigSpace FromBytes(byte[] bytes) => throw new NotImplementedException();
+    public static ConfigSpace FromBytes(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        return new ConfigSpace(new ArrayConfigAccess(bytes));
+    }
 
     /// <summary>Bytes of configuration space available: 256, or 4096 for PCI Express.</summary>
-    public int Length => throw new NotImplementedException();
+    public int Length => Access.Length;
 
     /// <summary>Reads 8 bits.</summary>
-    public byte Read8(int offset) => throw new NotImplementedException();
+    public byte Read8(int offset)
+    {
+        Span<byte> b = stackalloc byte[1];
+        Access.Read(Check(offset, 1), b);
+        return b[0];
+    }
 
     /// <summary>Reads 16 bits (little-endian).</summary>
-    public ushort Read16(int offset) => throw new NotImplementedException();
+    public ushort Read16(int offset)
+    {
+        Span<byte> b = stackalloc byte[2];
+        Access.Read(Check(offset, 2), b);
+        return BinaryPrimitives.ReadUInt16LittleEndian(b);
+    }
 
     /// <summary>Reads 32 bits (little-endian).</summary>
-    public uint Read32(int offset) => throw new NotImplementedException();
+    public uint Read32(int offset)
+    {
+        Span<byte> b = stackalloc byte[4];
+        Access.Read(Check(offset, 4), b);
+        return BinaryPrimitives.ReadUInt32LittleEndian(b);
+    }
 
     /// <summary>Writes 8 bits.</summary>
-    public void Write8(int offset, byte value) => throw new NotImplementedException();
+    public void Write8(int offset, byte value) => Access.Write(Check(offset, 1), [value]);
 
     /// <summary>Writes 16 bits (little-endian).</summary>
-    public void Write16(int offset, ushort value) => throw new NotImplementedException();
+    public void Write16(int offset, ushort value)
+    {
+        Span<byte> b = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(b, value);
+        Access.Write(Check(offset, 2), b);
+    }
 
     /// <summary>Writes 32 bits (little-endian).</summary>
-    public void Write32(int offset, uint value) => throw new NotImplementedException();
+    public void Write32(int offset, uint value)
+    {
+        Span<byte> b = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(b, value);
+        Access.Write(Check(offset, 4), b);
+    }
 
     /// <summary>Vendor id (offset 0).</summary>
     public ushort VendorId => Read16(0x00);
@@ -70,13 +101,13 @@ public sealed class ConfigSpace
     public byte InterruptPin => Read8(0x3d);
 
     /// <summary>Sets the bus-master bit so the device may DMA (kernel-facts section 6).</summary>
-    public void EnableBusMaster() => throw new NotImplementedException();
+    public void EnableBusMaster() => Command |= PciCommand.BusMaster;
 
     /// <summary>The standard capability list, walked safely.</summary>
-    public PciCapabilityChain<PciCapability> Capabilities => throw new NotImplementedException();
+    public PciCapabilityChain<PciCapability> Capabilities => CapabilityWalker.Standard(this);
 
     /// <summary>The PCI Express extended capability list (empty for 256-byte config spaces), walked safely.</summary>
-    public PciCapabilityChain<PciExtendedCapability> ExtendedCapabilities => throw new NotImplementedException();
+    public PciCapabilityChain<PciExtendedCapability> ExtendedCapabilities => CapabilityWalker.Extended(this);
 
     /// <summary>The first standard capability with this id, or null.</summary>
     public PciCapability? FindCapability(PciCapabilityId id) =>
@@ -85,4 +116,13 @@ public sealed class ConfigSpace
     /// <summary>The first extended capability with this id, or null.</summary>
     public PciExtendedCapability? FindExtendedCapability(PciExtendedCapabilityId id) =>
         ExtendedCapabilities.Where(c => c.Id == id).Select(c => (PciExtendedCapability?)c).FirstOrDefault();
+
+    private int Check(int offset, int width)
+    {
+        if (offset < 0 || offset > Length - width)
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"a {width * 8}-bit config access at 0x{offset:x} lies outside the {Length}-byte configuration space.");
+        if ((offset & (width - 1)) != 0)
+            throw new ArgumentException($"a {width * 8}-bit config access at 0x{offset:x} is not {width}-byte aligned.", nameof(offset));
+        return offset;
+    }
 }

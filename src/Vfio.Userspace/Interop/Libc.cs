@@ -78,6 +78,9 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
     public static partial int SetRlimit(int resource, in rlimit limit);
 
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
     [LibraryImport("libc", EntryPoint = "getpagesize")]
     public static partial int GetPageSize();
 
