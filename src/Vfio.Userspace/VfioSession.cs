@@ -40,7 +40,7 @@ public sealed class VfioSession : IDisposable
         {
             // The group first: its errors (missing node, not granted, busy) are the likely ones and the
             // most useful to report; the container node is world-accessible.
-            group = VfioGroup.Open(number, paths);
+            group = VfioGroup.Open(number, paths, address.ToString());
             container = VfioContainer.Open(paths.ContainerNode);
             group.SetContainer(container);
             attached = true;

@@ -40,7 +40,7 @@ public sealed class VfioGroup : IDisposable
     /// </summary>
     public static VfioGroup Open(int number) => Open(number, SystemPaths.Default);
 
-    internal static VfioGroup Open(int number, SystemPaths paths)
+    internal static VfioGroup Open(int number, SystemPaths paths, string? forDevice = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(number);
         var path = paths.GroupNode(number);
@@ -48,7 +48,7 @@ public sealed class VfioGroup : IDisposable
         if (handle.IsInvalid)
         {
             handle.Dispose();
-            throw VfioErrors.GroupOpen(number, errno, paths, Libc.GetEuid());
+            throw VfioErrors.GroupOpen(number, errno, paths, Libc.GetEuid(), forDevice);
         }
         return new VfioGroup(handle, number, path, paths);
     }

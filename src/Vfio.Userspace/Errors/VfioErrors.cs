@@ -12,7 +12,7 @@ internal static class VfioErrors
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>open(/dev/vfio/N) failed.</summary>
-    public static VfioException GroupOpen(int group, int errno, SystemPaths paths, uint euid)
+    public static VfioException GroupOpen(int group, int errno, SystemPaths paths, uint euid, string? forDevice = null)
     {
         var node = SystemPaths.KernelGroupNode(group);
         string op = "open " + node;
@@ -23,7 +23,7 @@ internal static class VfioErrors
             {
                 var members = paths.Members(group);
                 string list = members.Count == 0 ? "" : " Members: " + string.Join(", ", members.Select(Describe)) + ".";
-                string first = members.FirstOrDefault(m => m.Driver is null || !m.AllowsUserOwnership)?.Name ?? members.FirstOrDefault()?.Name ?? "ADDRESS";
+                string first = forDevice ?? members.FirstOrDefault(m => !m.AllowsUserOwnership)?.Name ?? members.FirstOrDefault()?.Name ?? "ADDRESS";
                 return new VfioException(VfioErrorKind.GroupNodeMissing, op, node, errno,
                     $"{node} does not exist: no device of {groupName} is bound to a vfio driver.{list}",
                     $"bind the group to vfio-pci, e.g. `vfioctl bind {first}`.");

@@ -113,6 +113,13 @@ public sealed unsafe class DeviceInterrupts : IDisposable
                 -r == Errno.EINVAL ? "vfio-pci masks and unmasks only INTx (MSI and MSI-X are not maskable through VFIO)." : null);
     }
 
+    internal void Trigger(InterruptVector vector)
+    {
+        int r = SetIrqs(VfioIoctl.VFIO_IRQ_SET_DATA_NONE | VfioIoctl.VFIO_IRQ_SET_ACTION_TRIGGER, vector.Index, (uint)vector.Vector, 1, default);
+        if (r < 0)
+            throw new VfioException(VfioErrorKind.Failed, "VFIO_DEVICE_SET_IRQS", _device.Name, -r, $"could not trigger {vector.Index} vector {vector.Vector}.");
+    }
+
     private void SetEventFds(VfioIrqIndex index, FileDescriptorHandle[] fds)
     {
         var added = new bool[fds.Length];

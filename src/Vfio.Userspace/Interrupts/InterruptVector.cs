@@ -83,6 +83,13 @@ public sealed class InterruptVector
     /// <summary>Masks the vector (VFIO_IRQ_SET_ACTION_MASK), where the index is maskable.</summary>
     public void Mask() => _owner.SetMask(this, mask: true);
 
+    /// <summary>
+    /// Asks the kernel to signal this vector as if the device had raised it (VFIO_DEVICE_SET_IRQS with
+    /// DATA_NONE | ACTION_TRIGGER on one vector: vfio's loopback test). For testing interrupt paths
+    /// without a device event.
+    /// </summary>
+    public void Trigger() => _owner.Trigger(this);
+
     /// <summary>Called on the poll thread when the eventfd is readable.</summary>
     internal void OnReadable()
     {

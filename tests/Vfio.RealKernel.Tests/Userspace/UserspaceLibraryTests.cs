@@ -232,6 +232,83 @@ public sealed class UserspaceLibraryTests
     }
 
     [Fact]
+    public async Task Nvme_bar0_capabilities_come_through_the_grown_info_and_msix_vectors_signal()
+    {
+        Guest.Require("basic");
+        using var bound = VfioBinding.ToVfio(Nvme);
+        using var session = VfioSession.Open(Nvme);
+
+        // BAR0 holds the MSI-X table: its info carries a capability chain, which only arrives when
+        // argsz is grown and the ioctl retried. With interrupt remapping the table is mappable.
+        var bar0 = session.Device.GetRegionInfo(VfioPciRegion.Bar0);
+        Assert.True(bar0.Flags.HasFlag(VfioRegionFlags.Caps), $"flags {bar0.Flags}");
+        Assert.True(bar0.MsixMappable, string.Join(", ", bar0.Capabilities));
+        using var bar = session.Device.MapBar(0);
+        Assert.Equal([new VfioSparseMmapArea(0, bar0.Size)], bar.MappedAreas);
+        Assert.Equal(0x1b36, session.Device.Config.VendorId);
+        var msixCap = session.Device.Config.FindCapability(PciCapabilityId.MsiX);
+        Assert.NotNull(msixCap);
+
+        var info = session.Device.GetIrqInfo(VfioIrqIndex.MsiX);
+        Assert.True(info.Count >= 4, $"{info.Count} MSI-X vectors");
+        var vectors = session.Device.Interrupts.EnableMsix(4);
+        Assert.Equal([0, 1, 2, 3], vectors.Select(v => v.Vector));
+        // The MSI-X enable bit is set in the device's (virtualised) capability.
+        Assert.True((session.Device.Config.Read16(msixCap.Value.Offset + 2) & 0x8000) != 0);
+
+        // Loopback: the kernel signals vector 2's eventfd; only that vector's waiter completes.
+        var waits = vectors.Select(v => v.WaitAsync(TestContext.Current.CancellationToken).AsTask()).ToArray();
+        vectors[2].Trigger();
+        using var cts = new CancellationTokenSource(Edu.Timeout);
+        Assert.Same(waits[2], await Task.WhenAny(waits[2], Task.Delay(Timeout.Infinite, cts.Token)));
+        Assert.Equal(1UL, await waits[2]);
+        Assert.All(new[] { waits[0], waits[1], waits[3] }, t => Assert.False(t.IsCompleted));
+
+        session.Device.Interrupts.Disable(VfioIrqIndex.MsiX);
+        Assert.Null(session.Device.Interrupts.ActiveIndex);
+        foreach (var t in new[] { waits[0], waits[1], waits[3] })
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => t);
+        Assert.True((session.Device.Config.Read16(msixCap.Value.Offset + 2) & 0x8000) == 0);
+    }
+
+    [Fact]
+    public async Task Huge_page_dma_buffers_work_when_the_system_has_huge_pages()
+    {
+        Guest.Require("basic");
+        using var bound = VfioBinding.ToVfio(Edu.Alone);
+        using var session = VfioSession.Open(Edu.Alone);
+        using var bar = session.Device.MapBar(0);
+        session.Device.Config.EnableBusMaster();
+        var irq = session.Device.Interrupts.EnableMsi(1)[0];
+
+        // No huge pages reserved: Huge fails with the remedy, Auto falls back to 4 KiB pages.
+        Guest.Sh("echo 0 > /proc/sys/vm/nr_hugepages");
+        var none = Assert.Throws<VfioException>(() => session.Container.AllocateDma(2 << 20, Edu.DmaMask, pageSize: DmaPageSize.Huge));
+        Assert.Contains("nr_hugepages", none.Hint);
+        using (var small = session.Container.AllocateDma(2 << 20, Edu.DmaMask))
+            Assert.False(small.HugePages);
+
+        Guest.Sh("echo 2 > /proc/sys/vm/nr_hugepages");
+        try
+        {
+            using var huge = session.Container.AllocateDma(4096, Edu.DmaMask, pageSize: DmaPageSize.Huge);
+            Assert.True(huge.HugePages);
+            Assert.Equal((nuint)(2 << 20), huge.Length);
+            Assert.Equal(0UL, huge.Iova % (2 << 20));
+            Random.Shared.NextBytes(huge.Span[..Edu.Transfer]);
+            // Back into the far end of the huge page, so the whole page is known to be mapped.
+            ulong far = huge.IovaAt(huge.Length - Edu.Transfer);
+            Assert.True(await Edu.DmaAsync(bar, irq, huge.Iova, Edu.DeviceBuffer, Edu.Transfer, toRam: false));
+            Assert.True(await Edu.DmaAsync(bar, irq, Edu.DeviceBuffer, far, Edu.Transfer, toRam: true));
+            Assert.True(huge.Span[..Edu.Transfer].SequenceEqual(huge.Span[^Edu.Transfer..]));
+        }
+        finally
+        {
+            Guest.Sh("echo 0 > /proc/sys/vm/nr_hugepages");
+        }
+    }
+
+    [Fact]
     public void Hot_reset_info_behind_the_bridge_lists_every_device_on_the_bus_with_its_group()
     {
         Guest.Require("basic");
