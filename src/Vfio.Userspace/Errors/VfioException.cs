@@ -46,7 +46,8 @@ public sealed class VfioException : Exception
     {
         var sb = new StringBuilder();
         sb.Append(operation);
-        if (device is not null) sb.Append(" on ").Append(device);
+        // "open /dev/vfio/4" names its device already; other operations get " on DEVICE".
+        if (device is not null && !operation.EndsWith(device, StringComparison.Ordinal)) sb.Append(" on ").Append(device);
         sb.Append(" failed");
         if (errno != 0) sb.Append(" (").Append(Interop.Errno.Name(errno)).Append(", errno ").Append(errno).Append(')');
         sb.Append(": ").Append(detail);

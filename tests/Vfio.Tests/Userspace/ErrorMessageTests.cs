@@ -89,6 +89,7 @@ public sealed class ErrorMessageTests : IDisposable
         Assert.Contains("owner uid", e.Message);
         Assert.Contains("chown 65534 /dev/vfio/4", e.Hint);
         Assert.Contains("RLIMIT_MEMLOCK", e.Hint);
+        Assert.StartsWith("open /dev/vfio/4 failed (EACCES, errno 13): the group node", e.Message);
     }
 
     [Fact]
