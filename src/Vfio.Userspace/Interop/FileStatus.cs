@@ -17,5 +17,4 @@ internal readonly record struct FileStatus(uint Uid, uint Gid, uint Mode)
         if (Libc.Statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, buffer) != 0) return null;
         return new FileStatus(*(uint*)(buffer + 20), *(uint*)(buffer + 24), *(ushort*)(buffer + 28));
     }
-
 }

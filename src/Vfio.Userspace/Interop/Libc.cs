@@ -75,14 +75,8 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
     public static partial int GetRlimit(int resource, out rlimit limit);
 
-    [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
-    public static partial int SetRlimit(int resource, in rlimit limit);
-
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
-
-    [LibraryImport("libc", EntryPoint = "getpagesize")]
-    public static partial int GetPageSize();
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEuid();
