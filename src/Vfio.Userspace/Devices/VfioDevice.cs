@@ -1,0 +1,332 @@
+using System.Runtime.InteropServices;
+using Vfio.Userspace.Interop;
+
+namespace Vfio.Userspace;
+
+/// <summary>
+/// An open VFIO device (a device fd from <see cref="VfioGroup.GetDevice(string, VfioDeviceOptions?)"/>):
+/// its regions and BARs, configuration space, interrupts, reset and VF token. Dispose closes the fd,
+/// after disabling interrupts and unmapping BARs still open; close devices before unsetting the
+/// group's container.
+/// </summary>
+public sealed unsafe class VfioDevice : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly List<MmioRegion> _regions = [];
+    private ConfigSpace? _config;
+    private DeviceInterrupts? _interrupts;
+    private bool _disposed;
+
+    internal VfioDevice(FileDescriptorHandle handle, string name, VfioGroup group)
+    {
+        Handle = handle;
+        Name = name;
+        Group = group;
+        Address = PciAddress.TryParse(name, out var a) ? a : null;
+        try
+        {
+            Info = QueryInfo();
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    internal FileDescriptorHandle Handle { get; }
+
+    /// <summary>The device name it was opened by (its PCI address).</summary>
+    public string Name { get; }
+
+    /// <summary>The PCI address, when the name is one.</summary>
+    public PciAddress? Address { get; }
+
+    /// <summary>The group the device belongs to.</summary>
+    public VfioGroup Group { get; }
+
+    /// <summary>VFIO_DEVICE_GET_INFO (read once at open).</summary>
+    public VfioDeviceInfo Info { get; }
+
+    private VfioDeviceInfo QueryInfo()
+    {
+        var info = new vfio_device_info { argsz = (uint)sizeof(vfio_device_info) };
+        int r = Ioctl.Call(Handle, VfioIoctl.VFIO_DEVICE_GET_INFO, &info);
+        if (r < 0) throw Fail("VFIO_DEVICE_GET_INFO", -r, "the device did not report its regions and interrupts.");
+        return new VfioDeviceInfo((VfioDeviceFlags)info.flags, (int)info.num_regions, (int)info.num_irqs);
+    }
+
+    /// <summary>VFIO_DEVICE_GET_REGION_INFO with the capability chain (argsz grown and retried until it fits).</summary>
+    public VfioRegionInfo GetRegionInfo(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        int r = InfoChain.Query(Handle, VfioIoctl.VFIO_DEVICE_GET_REGION_INFO, new vfio_region_info { index = (uint)index }, out var buffer);
+        if (r < 0)
+            throw new VfioException(-r == Errno.EINVAL ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_GET_REGION_INFO", Name, -r,
+                $"no region {index} (the device has {Info.RegionCount} region indexes).");
+        return ParseRegionInfo(buffer);
+    }
+
+    /// <summary>Decodes a region-info buffer and its capability chain (shared with the tests).</summary>
+    internal static VfioRegionInfo ParseRegionInfo(ReadOnlySpan<byte> buffer)
+    {
+        var info = MemoryMarshal.Read<vfio_region_info>(buffer);
+        var caps = new List<VfioRegionCapability>();
+        if ((info.flags & VfioIoctl.VFIO_REGION_INFO_FLAG_CAPS) != 0 && info.cap_offset != 0)
+        {
+            foreach (var cap in InfoChain.Walk(buffer, info.cap_offset, sizeof(vfio_region_info)))
+            {
+                var body = buffer[cap.Offset..cap.End];
+                switch (cap.Id)
+                {
+                    case VfioIoctl.VFIO_REGION_INFO_CAP_SPARSE_MMAP when body.Length >= sizeof(vfio_region_info_cap_sparse_mmap):
+                    {
+                        var head = MemoryMarshal.Read<vfio_region_info_cap_sparse_mmap>(body);
+                        var items = MemoryMarshal.Cast<byte, vfio_region_sparse_mmap_area>(body[sizeof(vfio_region_info_cap_sparse_mmap)..]);
+                        int n = (int)Math.Min(head.nr_areas, (uint)items.Length);
+                        var areas = new VfioSparseMmapArea[n];
+                        for (int i = 0; i < n; i++) areas[i] = new VfioSparseMmapArea(items[i].offset, items[i].size);
+                        caps.Add(new VfioSparseMmapCapability(cap.Version, areas));
+                        break;
+                    }
+                    case VfioIoctl.VFIO_REGION_INFO_CAP_TYPE when body.Length >= sizeof(vfio_region_info_cap_type):
+                    {
+                        var t = MemoryMarshal.Read<vfio_region_info_cap_type>(body);
+                        caps.Add(new VfioRegionTypeCapability(cap.Version, t.type, t.subtype));
+                        break;
+                    }
+                    case VfioIoctl.VFIO_REGION_INFO_CAP_MSIX_MAPPABLE:
+                        caps.Add(new VfioMsixMappableCapability(cap.Version));
+                        break;
+                    default:
+                    {
+                        int headerSize = sizeof(vfio_info_cap_header);
+                        caps.Add(new VfioUnknownRegionCapability(cap.Id, cap.Version, body.Length > headerSize ? body[headerSize..].ToArray() : Array.Empty<byte>()));
+                        break;
+                    }
+                }
+            }
+        }
+        return new VfioRegionInfo((int)info.index, (VfioRegionFlags)info.flags, info.size, info.offset, caps);
+    }
+
+    /// <summary>VFIO_DEVICE_GET_REGION_INFO for a fixed vfio-pci region.</summary>
+    public VfioRegionInfo GetRegionInfo(VfioPciRegion region) => GetRegionInfo((int)region);
+
+    /// <summary>VFIO_DEVICE_GET_IRQ_INFO.</summary>
+    public VfioIrqInfo GetIrqInfo(VfioIrqIndex index)
+    {
+        var info = new vfio_irq_info { argsz = (uint)sizeof(vfio_irq_info), index = (uint)index };
+        int r = Ioctl.Call(Handle, VfioIoctl.VFIO_DEVICE_GET_IRQ_INFO, &info);
+        if (r < 0)
+            throw new VfioException(-r == Errno.EINVAL ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_GET_IRQ_INFO", Name, -r,
+                $"no IRQ index {index} (the device has {Info.IrqCount}).");
+        return new VfioIrqInfo(index, (VfioIrqFlags)info.flags, (int)info.count);
+    }
+
+    /// <summary>
+    /// Maps BAR <paramref name="bar"/> (0-5) for MMIO. The mmap-able windows are mapped (all of it, or the
+    /// sparse-mmap areas); accesses outside them go through the device fd, so every offset of the BAR works.
+    /// </summary>
+    /// <exception cref="VfioException"><see cref="VfioErrorKind.NotSupported"/> for an absent BAR.</exception>
+    public MmioRegion MapBar(int bar)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bar);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bar, 5);
+        return MapRegion(bar);
+    }
+
+    /// <summary>Maps any region index for access (see <see cref="MapBar"/>).</summary>
+    public MmioRegion MapRegion(int index)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var info = GetRegionInfo(index);
+        if (info.Size == 0)
+            throw new VfioException(VfioErrorKind.NotSupported, "map region", Name, 0,
+                $"region {index} is not implemented by the device (size 0: no such BAR).", "check the device's BARs with `lspci -v`.");
+        var region = MmioRegion.Create(this, info);
+        lock (_gate) _regions.Add(region);
+        return region;
+    }
+
+    internal void Forget(MmioRegion region)
+    {
+        lock (_gate) _regions.Remove(region);
+    }
+
+    /// <summary>Reads region bytes through the device fd (pread at the region's offset).</summary>
+    public void ReadRegion(int index, ulong offset, Span<byte> destination) =>
+        ReadAt(GetRegionInfo(index), offset, destination);
+
+    /// <summary>Writes region bytes through the device fd (pwrite at the region's offset).</summary>
+    public void WriteRegion(int index, ulong offset, ReadOnlySpan<byte> source) =>
+        WriteAt(GetRegionInfo(index), offset, source);
+
+    internal void ReadAt(VfioRegionInfo region, ulong offset, Span<byte> destination)
+    {
+        CheckRange(region, offset, (ulong)destination.Length);
+        fixed (byte* p = destination)
+        {
+            int done = 0;
+            while (done < destination.Length)
+            {
+                nint n = Libc.Pread(Handle, p + done, (nuint)(destination.Length - done), (long)(region.Offset + offset) + done);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == Errno.EINTR) continue;
+                    throw Fail("pread", errno, $"reading {destination.Length} bytes at 0x{offset:x} of region {region.Index} failed.");
+                }
+                if (n == 0) throw Fail("pread", Errno.EIO, $"region {region.Index} ended at 0x{offset + (ulong)done:x}.");
+                done += (int)n;
+            }
+        }
+    }
+
+    internal void WriteAt(VfioRegionInfo region, ulong offset, ReadOnlySpan<byte> source)
+    {
+        CheckRange(region, offset, (ulong)source.Length);
+        fixed (byte* p = source)
+        {
+            int done = 0;
+            while (done < source.Length)
+            {
+                nint n = Libc.Pwrite(Handle, p + done, (nuint)(source.Length - done), (long)(region.Offset + offset) + done);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == Errno.EINTR) continue;
+                    throw Fail("pwrite", errno, $"writing {source.Length} bytes at 0x{offset:x} of region {region.Index} failed.");
+                }
+                if (n == 0) throw Fail("pwrite", Errno.EIO, $"region {region.Index} ended at 0x{offset + (ulong)done:x}.");
+                done += (int)n;
+            }
+        }
+    }
+
+    private void CheckRange(VfioRegionInfo region, ulong offset, ulong length)
+    {
+        if (offset > region.Size || length > region.Size - offset)
+            throw new ArgumentOutOfRangeException(nameof(offset), offset,
+                $"{length} bytes at 0x{offset:x} lie outside region {region.Index} of {Name} (0x{region.Size:x} bytes).");
+    }
+
+    /// <summary>PCI configuration space through the config region (the kernel virtualises parts of it).</summary>
+    public ConfigSpace Config
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            lock (_gate) return _config ??= new ConfigSpace(new DeviceConfigAccess(this, GetRegionInfo(VfioPciRegion.Config)));
+        }
+    }
+
+    /// <summary>The device's interrupts (INTx, MSI, MSI-X) delivered through eventfds.</summary>
+    public DeviceInterrupts Interrupts
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            lock (_gate) return _interrupts ??= new DeviceInterrupts(this);
+        }
+    }
+
+    /// <summary>VFIO_DEVICE_RESET (function-level or whatever reset_method the kernel picks).</summary>
+    /// <exception cref="VfioException"><see cref="VfioErrorKind.NotSupported"/> when the device has no reset.</exception>
+    public void Reset()
+    {
+        if (!Info.CanReset)
+            throw new VfioException(VfioErrorKind.NotSupported, "VFIO_DEVICE_RESET", Name, 0,
+                "the device has no function-level reset the kernel can use (VFIO_DEVICE_FLAGS_RESET is clear).",
+                "a bus reset may be possible: see GetHotResetInfo.");
+        int r = Ioctl.CallValue(Handle, VfioIoctl.VFIO_DEVICE_RESET, 0);
+        if (r < 0)
+            throw new VfioException(-r == Errno.ENOTTY ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_RESET", Name, -r,
+                "the reset failed.", "check `cat /sys/bus/pci/devices/" + Name + "/reset_method` and the kernel log.");
+    }
+
+    /// <summary>
+    /// VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: the devices a bus reset would affect (ENOSPC: buffer grown and
+    /// retried). A hot reset needs the group fd of every one of them.
+    /// </summary>
+    public IReadOnlyList<VfioHotResetDevice> GetHotResetInfo()
+    {
+        int count = 8;
+        for (int attempt = 0; attempt < 8; attempt++)
+        {
+            int size = sizeof(vfio_pci_hot_reset_info) + count * sizeof(vfio_pci_dependent_device);
+            var buffer = new byte[size];
+            MemoryMarshal.Write(buffer, new vfio_pci_hot_reset_info { argsz = (uint)size });
+            int r;
+            fixed (byte* p = buffer) r = Ioctl.Call(Handle, VfioIoctl.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, p);
+            var head = MemoryMarshal.Read<vfio_pci_hot_reset_info>(buffer);
+            if (r == -Errno.ENOSPC)
+            {
+                // vfio_pci_ioctl_get_pci_hot_reset_info sets count to what it needs before returning ENOSPC.
+                count = Math.Max((int)head.count, count * 2);
+                continue;
+            }
+            if (r < 0)
+                throw new VfioException(-r == Errno.ENODEV ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", Name, -r,
+                    -r == Errno.ENODEV ? "the device cannot be reset through its bus or slot (no bus reset available)." : "the kernel did not report the hot-reset set.");
+            var items = MemoryMarshal.Cast<byte, vfio_pci_dependent_device>(buffer.AsSpan(sizeof(vfio_pci_hot_reset_info)));
+            var result = new List<VfioHotResetDevice>();
+            for (int i = 0; i < Math.Min((int)head.count, items.Length); i++)
+            {
+                var d = items[i];
+                result.Add(new VfioHotResetDevice((int)d.group_id, new PciAddress(d.segment, d.bus, (byte)(d.devfn >> 3), (byte)(d.devfn & 7))));
+            }
+            return result;
+        }
+        throw new VfioException(VfioErrorKind.Failed, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", Name, Errno.ENOSPC, "the hot-reset set kept growing.");
+    }
+
+    /// <summary>
+    /// VFIO_DEVICE_FEATURE SET PCI_VF_TOKEN: sets the VF token on an open SR-IOV PF (kernel-facts section 4;
+    /// 16 bytes in RFC 4122 order). ENOTTY when the device is not a PF is <see cref="VfioErrorKind.NotSupported"/>.
+    /// </summary>
+    public void SetVfToken(Guid token)
+    {
+        int size = sizeof(vfio_device_feature) + 16;
+        byte* buffer = stackalloc byte[size];
+        *(vfio_device_feature*)buffer = new vfio_device_feature
+        {
+            argsz = (uint)size,
+            flags = VfioIoctl.VFIO_DEVICE_FEATURE_SET | VfioIoctl.VFIO_DEVICE_FEATURE_PCI_VF_TOKEN,
+        };
+        if (!token.TryWriteBytes(new Span<byte>(buffer + sizeof(vfio_device_feature), 16), bigEndian: true, out _))
+            throw new InvalidOperationException("a Guid is 16 bytes");
+        int r = Ioctl.Call(Handle, VfioIoctl.VFIO_DEVICE_FEATURE, buffer);
+        if (r < 0)
+        {
+            int errno = -r;
+            throw errno switch
+            {
+                Errno.ENOTTY => new VfioException(VfioErrorKind.NotSupported, "VFIO_DEVICE_FEATURE(PCI_VF_TOKEN)", Name, errno,
+                    $"{Name} is not an SR-IOV PF under vfio-pci, so it has no VF token.", "set the token on the PF, which must be bound with `modprobe vfio-pci enable_sriov=1`."),
+                Errno.EINVAL => new VfioException(VfioErrorKind.NotSupported, "VFIO_DEVICE_FEATURE(PCI_VF_TOKEN)", Name, errno,
+                    "the kernel refused the token: vfio-pci was not loaded with enable_sriov=1, or VFs of this PF are open.",
+                    "reload vfio-pci with enable_sriov=1, and set the token before VFs are opened."),
+                _ => Fail("VFIO_DEVICE_FEATURE(PCI_VF_TOKEN)", errno, "the kernel refused the VF token."),
+            };
+        }
+    }
+
+    /// <summary>Disables interrupts, unmaps BARs, closes the device fd. Idempotent.</summary>
+    public void Dispose()
+    {
+        MmioRegion[] regions;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            regions = [.. _regions];
+            _regions.Clear();
+        }
+        _interrupts?.Dispose();
+        foreach (var r in regions) r.Dispose();
+        Handle.Dispose();
+    }
+
+    private VfioException Fail(string op, int errno, string detail) => new(VfioErrorKind.Failed, op, Name, errno, detail);
+}

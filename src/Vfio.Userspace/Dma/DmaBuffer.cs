@@ -1,0 +1,157 @@
+using Vfio.Userspace.Interop;
+
+namespace Vfio.Userspace;
+
+/// <summary>
+/// Memory a device can reach: anonymous pages of this process, pinned and mapped into a container's
+/// IOMMU at <see cref="Iova"/>. Dispose unmaps the DMA first (so the device can no longer reach it),
+/// returns the IOVA to the allocator, then unmaps the memory.
+/// </summary>
+public sealed unsafe class DmaBuffer : IDisposable
+{
+    /// <summary>The x86-64 huge page size used for MAP_HUGETLB (2 MiB).</summary>
+    internal const nuint HugePageSize = 2 << 20;
+
+    private int _disposed;
+
+    internal DmaBuffer(VfioContainer container, IovaAllocator? allocator, MappedMemoryHandle memory, ulong iova, nuint length, nuint pageSize, DmaAccess access)
+    {
+        Container = container;
+        Allocator = allocator;
+        Memory = memory;
+        Iova = iova;
+        Length = length;
+        PageSize = pageSize;
+        Access = access;
+    }
+
+    internal VfioContainer Container { get; }
+    internal IovaAllocator? Allocator { get; }
+    internal MappedMemoryHandle Memory { get; }
+
+    /// <summary>Raised after Dispose has unmapped the buffer (the session uses it to forget the buffer).</summary>
+    internal event Action<DmaBuffer>? Disposed;
+
+    /// <summary>The I/O virtual address the device uses for the first byte.</summary>
+    public ulong Iova { get; }
+
+    /// <summary>Length in bytes (a multiple of <see cref="PageSize"/>).</summary>
+    public nuint Length { get; }
+
+    /// <summary>The page size backing the buffer: 4 KiB, or 2 MiB for huge pages.</summary>
+    public nuint PageSize { get; }
+
+    /// <summary>Whether huge pages back the buffer.</summary>
+    public bool HugePages => PageSize >= HugePageSize;
+
+    /// <summary>What the device may do with the memory.</summary>
+    public DmaAccess Access { get; }
+
+    /// <summary>The CPU's view of the memory. Throws after Dispose, and for buffers over 2 GiB (use <see cref="Address"/>).</summary>
+    public Span<byte> Span
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            if (Length > int.MaxValue) throw new InvalidOperationException($"a Span covers at most 2 GiB; this buffer has {Length} bytes: use Address.");
+            return new Span<byte>(Memory.Pointer, (int)Length);
+        }
+    }
+
+    /// <summary>The CPU address of the first byte (valid until Dispose), for drivers that build descriptors.</summary>
+    public nuint Address
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            return (nuint)Memory.Pointer;
+        }
+    }
+
+    /// <summary>The IOVA of a byte offset within the buffer, bounds-checked.</summary>
+    public ulong IovaAt(nuint offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(offset, Length);
+        return Iova + offset;
+    }
+
+    internal static DmaBuffer Allocate(VfioContainer container, IovaAllocator allocator, nuint length, ulong dmaMask, DmaAccess access, DmaPageSize pageSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(length);
+        if ((access & DmaAccess.ReadWrite) == 0) throw new ArgumentException("the device needs read or write access.", nameof(access));
+        nuint page = (nuint)Environment.SystemPageSize;
+        MappedMemoryHandle? memory = null;
+        nuint used = 0;
+        int errno = 0;
+        bool tryHuge = pageSize == DmaPageSize.Huge || (pageSize == DmaPageSize.Auto && length >= HugePageSize);
+        if (tryHuge)
+        {
+            used = HugePageSize;
+            // MAP_HUGE_2MB = 21 << MAP_HUGE_SHIFT: 2 MiB pages from the hugetlb pool.
+            memory = MappedMemoryHandle.Map(RoundUp(length, used), Libc.PROT_READ | Libc.PROT_WRITE,
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_HUGETLB | (21 << Libc.MAP_HUGE_SHIFT), null, 0, out errno);
+            if (memory is null && pageSize == DmaPageSize.Huge)
+                throw new VfioException(VfioErrorKind.MapFailed, "mmap(MAP_HUGETLB)", null, errno,
+                    $"no free 2 MiB huge pages for {RoundUp(length, used)} bytes.",
+                    "reserve some as root: `echo N > /proc/sys/vm/nr_hugepages` (or hugepages=N on the kernel command line), or use DmaPageSize.Auto.");
+        }
+        if (memory is null)
+        {
+            used = page;
+            memory = MappedMemoryHandle.Map(RoundUp(length, used), Libc.PROT_READ | Libc.PROT_WRITE,
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, null, 0, out errno);
+            if (memory is null)
+                throw new VfioException(VfioErrorKind.MapFailed, "mmap", null, errno, $"could not allocate {RoundUp(length, used)} bytes of memory.");
+        }
+        nuint total = memory.Length;
+        // Pinned pages must not be shared copy-on-write with a forked child: the parent would write
+        // to a fresh copy while the device keeps the pinned original.
+        Libc.Madvise((nint)memory.Pointer, total, Libc.MADV_DONTFORK);
+        ulong iova;
+        try
+        {
+            iova = allocator.Allocate(total, used, dmaMask);
+        }
+        catch
+        {
+            memory.Dispose();
+            throw;
+        }
+        try
+        {
+            container.MapDma((nuint)memory.Pointer, iova, total, access);
+        }
+        catch
+        {
+            allocator.Free(iova);
+            memory.Dispose();
+            throw;
+        }
+        return new DmaBuffer(container, allocator, memory, iova, total, used, access);
+    }
+
+    private static nuint RoundUp(nuint value, nuint unit) => (value + unit - 1) / unit * unit;
+
+    /// <summary>Unmaps the DMA, frees the IOVA, then unmaps the memory. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        bool unmapped = false;
+        try
+        {
+            Container.UnmapDma(Iova, Length);
+            unmapped = true;
+        }
+        catch (ObjectDisposedException)
+        {
+            // The container is closed: the kernel dropped its mappings (and unpinned) with it.
+        }
+        catch (VfioException)
+        {
+            // The container lost its IOMMU (last group unset): the mappings went with it.
+        }
+        if (unmapped) Allocator?.Free(Iova);
+        Memory.Dispose();
+        Disposed?.Invoke(this);
+    }
+}
