@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Vfio.Userspace.Interop;
 
 namespace Vfio.Userspace;
@@ -9,12 +10,27 @@ namespace Vfio.Userspace;
 /// and stores, others go through the device fd. Values are little-endian, as PCI registers are.
 /// Dispose unmaps.
 /// </summary>
+/// <remarks>
+/// The window at offset 0 (the whole BAR, or its first sparse area, where the registers are) is
+/// the fast path: one inlined compare against a per-width limit, an alignment test that folds away
+/// for constant offsets, and a volatile load or store through a raw pointer. No reference count is
+/// taken on it; instead Dispose zeroes the limits and then replaces the window with anonymous memory
+/// (<see cref="MappedMemoryHandle.Retire"/>) rather than unmapping it, so an access racing Dispose
+/// touches harmless memory, never the device or an address reused by another mapping. The
+/// placeholder is unmapped when the region is collected.
+/// </remarks>
 public sealed unsafe class MmioRegion : IDisposable
 {
     private readonly VfioDevice _device;
     private readonly VfioRegionInfo _info;
     private readonly Window[] _windows;
     private int _disposed;
+
+    // The fast path (see remarks): the window at offset 0 and, per access width, the first offset
+    // that is not inside it (an N-byte access at offset o fits when o < limit). Zero: no fast path.
+    private readonly byte* _direct;
+    private ulong _readLimit1, _readLimit2, _readLimit4, _readLimit8;
+    private ulong _writeLimit1, _writeLimit2, _writeLimit4, _writeLimit8;
 
     private readonly record struct Window(ulong Offset, ulong Size, MappedMemoryHandle Memory);
 
@@ -23,6 +39,15 @@ public sealed unsafe class MmioRegion : IDisposable
         _device = device;
         _info = info;
         _windows = windows;
+        foreach (var w in windows)
+        {
+            if (w.Offset != 0 || w.Size < 8) continue;
+            _direct = w.Memory.Pointer;
+            (_readLimit1, _readLimit2, _readLimit4, _readLimit8) = (w.Size, w.Size - 1, w.Size - 3, w.Size - 7);
+            if ((info.Flags & VfioRegionFlags.Write) != 0)
+                (_writeLimit1, _writeLimit2, _writeLimit4, _writeLimit8) = (_readLimit1, _readLimit2, _readLimit4, _readLimit8);
+            break;
+        }
     }
 
     /// <summary>Maps the mmap-able windows of a region; windows the kernel refuses stay on the fd path.</summary>
@@ -61,7 +86,20 @@ public sealed unsafe class MmioRegion : IDisposable
     public IReadOnlyList<VfioSparseMmapArea> MappedAreas => [.. _windows.Select(w => new VfioSparseMmapArea(w.Offset, w.Size))];
 
     /// <summary>Reads 8 bits at <paramref name="offset"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte Read8(ulong offset)
+    {
+        if (offset < _readLimit1)
+        {
+            byte value = Volatile.Read(ref *(_direct + offset));
+            GC.KeepAlive(this); // keeps the window (or its placeholder) mapped through the access
+            return value;
+        }
+        return Read8Slow(offset);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private byte Read8Slow(ulong offset)
     {
         var w = Enter(offset, 1, out byte* p);
         if (p is null) { Span<byte> b = stackalloc byte[1]; _device.ReadAt(_info, offset, b); return b[0]; }
@@ -69,7 +107,20 @@ public sealed unsafe class MmioRegion : IDisposable
     }
 
     /// <summary>Reads 16 bits at <paramref name="offset"/> (2-byte aligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ushort Read16(ulong offset)
+    {
+        if (offset < _readLimit2 && (offset & 1) == 0)
+        {
+            ushort value = Volatile.Read(ref *(ushort*)(_direct + offset));
+            GC.KeepAlive(this); // keeps the window (or its placeholder) mapped through the access
+            return value;
+        }
+        return Read16Slow(offset);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ushort Read16Slow(ulong offset)
     {
         var w = Enter(offset, 2, out byte* p);
         if (p is null) { Span<byte> b = stackalloc byte[2]; _device.ReadAt(_info, offset, b); return BinaryPrimitives.ReadUInt16LittleEndian(b); }
@@ -77,7 +128,20 @@ public sealed unsafe class MmioRegion : IDisposable
     }
 
     /// <summary>Reads 32 bits at <paramref name="offset"/> (4-byte aligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint Read32(ulong offset)
+    {
+        if (offset < _readLimit4 && (offset & 3) == 0)
+        {
+            uint value = Volatile.Read(ref *(uint*)(_direct + offset));
+            GC.KeepAlive(this); // keeps the window (or its placeholder) mapped through the access
+            return value;
+        }
+        return Read32Slow(offset);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private uint Read32Slow(ulong offset)
     {
         var w = Enter(offset, 4, out byte* p);
         if (p is null) { Span<byte> b = stackalloc byte[4]; _device.ReadAt(_info, offset, b); return BinaryPrimitives.ReadUInt32LittleEndian(b); }
@@ -85,7 +149,20 @@ public sealed unsafe class MmioRegion : IDisposable
     }
 
     /// <summary>Reads 64 bits at <paramref name="offset"/> (8-byte aligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Read64(ulong offset)
+    {
+        if (offset < _readLimit8 && (offset & 7) == 0)
+        {
+            ulong value = Volatile.Read(ref *(ulong*)(_direct + offset));
+            GC.KeepAlive(this); // keeps the window (or its placeholder) mapped through the access
+            return value;
+        }
+        return Read64Slow(offset);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong Read64Slow(ulong offset)
     {
         var w = Enter(offset, 8, out byte* p);
         if (p is null) { Span<byte> b = stackalloc byte[8]; _device.ReadAt(_info, offset, b); return BinaryPrimitives.ReadUInt64LittleEndian(b); }
@@ -93,7 +170,20 @@ public sealed unsafe class MmioRegion : IDisposable
     }
 
     /// <summary>Writes 8 bits at <paramref name="offset"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write8(ulong offset, byte value)
+    {
+        if (offset < _writeLimit1)
+        {
+            Volatile.Write(ref *(_direct + offset), value);
+            GC.KeepAlive(this);
+            return;
+        }
+        Write8Slow(offset, value);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Write8Slow(ulong offset, byte value)
     {
         var w = Enter(offset, 1, out byte* p);
         if (p is null) { Span<byte> b = [value]; _device.WriteAt(_info, offset, b); return; }
@@ -101,7 +191,20 @@ public sealed unsafe class MmioRegion : IDisposable
     }
 
     /// <summary>Writes 16 bits at <paramref name="offset"/> (2-byte aligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write16(ulong offset, ushort value)
+    {
+        if (offset < _writeLimit2 && (offset & 1) == 0)
+        {
+            Volatile.Write(ref *(ushort*)(_direct + offset), value);
+            GC.KeepAlive(this);
+            return;
+        }
+        Write16Slow(offset, value);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Write16Slow(ulong offset, ushort value)
     {
         var w = Enter(offset, 2, out byte* p);
         if (p is null) { Span<byte> b = stackalloc byte[2]; BinaryPrimitives.WriteUInt16LittleEndian(b, value); _device.WriteAt(_info, offset, b); return; }
@@ -109,7 +212,20 @@ public sealed unsafe class MmioRegion : IDisposable
     }
 
     /// <summary>Writes 32 bits at <paramref name="offset"/> (4-byte aligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write32(ulong offset, uint value)
+    {
+        if (offset < _writeLimit4 && (offset & 3) == 0)
+        {
+            Volatile.Write(ref *(uint*)(_direct + offset), value);
+            GC.KeepAlive(this);
+            return;
+        }
+        Write32Slow(offset, value);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Write32Slow(ulong offset, uint value)
     {
         var w = Enter(offset, 4, out byte* p);
         if (p is null) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteUInt32LittleEndian(b, value); _device.WriteAt(_info, offset, b); return; }
@@ -117,7 +233,20 @@ public sealed unsafe class MmioRegion : IDisposable
     }
 
     /// <summary>Writes 64 bits at <paramref name="offset"/> (8-byte aligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write64(ulong offset, ulong value)
+    {
+        if (offset < _writeLimit8 && (offset & 7) == 0)
+        {
+            Volatile.Write(ref *(ulong*)(_direct + offset), value);
+            GC.KeepAlive(this);
+            return;
+        }
+        Write64Slow(offset, value);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Write64Slow(ulong offset, ulong value)
     {
         var w = Enter(offset, 8, out byte* p);
         if (p is null) { Span<byte> b = stackalloc byte[8]; BinaryPrimitives.WriteUInt64LittleEndian(b, value); _device.WriteAt(_info, offset, b); return; }
@@ -153,7 +282,16 @@ public sealed unsafe class MmioRegion : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        foreach (var w in _windows) w.Memory.Dispose();
+        // Close the fast path first, then take the device away from the windows (see remarks).
+        Volatile.Write(ref _readLimit1, 0);
+        Volatile.Write(ref _readLimit2, 0);
+        Volatile.Write(ref _readLimit4, 0);
+        Volatile.Write(ref _readLimit8, 0);
+        Volatile.Write(ref _writeLimit1, 0);
+        Volatile.Write(ref _writeLimit2, 0);
+        Volatile.Write(ref _writeLimit4, 0);
+        Volatile.Write(ref _writeLimit8, 0);
+        foreach (var w in _windows) w.Memory.Retire();
         _device.Forget(this);
     }
 }

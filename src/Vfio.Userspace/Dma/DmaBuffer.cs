@@ -89,7 +89,7 @@ public sealed unsafe class DmaBuffer : IDisposable
             used = HugePageSize;
             // MAP_HUGE_2MB = 21 << MAP_HUGE_SHIFT: 2 MiB pages from the hugetlb pool.
             memory = MappedMemoryHandle.Map(RoundUp(length, used), Libc.PROT_READ | Libc.PROT_WRITE,
-                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_HUGETLB | (21 << Libc.MAP_HUGE_SHIFT), null, 0, out errno);
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_POPULATE | Libc.MAP_HUGETLB | (21 << Libc.MAP_HUGE_SHIFT), null, 0, out errno);
             if (memory is null && pageSize == DmaPageSize.Huge)
                 throw new VfioException(VfioErrorKind.MapFailed, "mmap(MAP_HUGETLB)", null, errno,
                     $"no free 2 MiB huge pages for {RoundUp(length, used)} bytes.",
@@ -98,8 +98,13 @@ public sealed unsafe class DmaBuffer : IDisposable
         if (memory is null)
         {
             used = page;
+            // MAP_POPULATE write-faults every page in now. Untouched private anonymous pages are the
+            // shared zero page, and a mapping without DMA write access pins them without FOLL_WRITE:
+            // on 6.1 the IOMMU then maps the zero page itself and the CPU's later writes go to a
+            // private copy the device never sees (seen: an NVMe write from a DeviceRead buffer
+            // wrote zeros on 6.1, the data on 6.12).
             memory = MappedMemoryHandle.Map(RoundUp(length, used), Libc.PROT_READ | Libc.PROT_WRITE,
-                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, null, 0, out errno);
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_POPULATE, null, 0, out errno);
             if (memory is null)
                 throw new VfioException(VfioErrorKind.MapFailed, "mmap", null, errno, $"could not allocate {RoundUp(length, used)} bytes of memory.");
         }

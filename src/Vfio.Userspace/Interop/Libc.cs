@@ -45,6 +45,14 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(SafeHandle fd, nuint request, void* arg);
 
+    /// <summary>
+    /// ioctl on a raw descriptor, without the SetLastError bookkeeping (clearing errno before the call,
+    /// storing it after): for <see cref="Interop.Ioctl.Call"/>, which holds a reference on the handle
+    /// around the call and reads errno only when the call failed.
+    /// </summary>
+    [LibraryImport("libc", EntryPoint = "ioctl")]
+    public static partial int IoctlRaw(int fd, nuint request, void* arg);
+
     [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
     public static partial nint Pread(SafeHandle fd, void* buffer, nuint count, long offset);
 

@@ -44,5 +44,32 @@ internal sealed unsafe class MappedMemoryHandle : SafeHandle
         return p == Libc.MAP_FAILED ? null : new MappedMemoryHandle(p, length);
     }
 
+    /// <summary>
+    /// Replaces the mapping in place with private anonymous memory (MAP_FIXED: one atomic step in the
+    /// kernel), which drops the old mapping and what it held (a BAR mapping holds the device file), while
+    /// the address range stays reserved until this handle is released. For mappings that are accessed
+    /// without a reference count: a racing access then reads zeros or writes to scratch memory instead of
+    /// reaching the device or another mapping that reused the addresses. Falls back to unmapping at once
+    /// if the kernel refuses.
+    /// </summary>
+    public void Retire()
+    {
+        bool added = false;
+        try
+        {
+            DangerousAddRef(ref added);
+            nint p = Libc.Mmap(handle, Length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_FIXED, -1, 0);
+            if (p != handle) Dispose();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already released.
+        }
+        finally
+        {
+            if (added) DangerousRelease();
+        }
+    }
+
     protected override bool ReleaseHandle() => Libc.Munmap(handle, Length) == 0;
 }
