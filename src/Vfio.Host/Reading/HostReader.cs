@@ -17,7 +17,10 @@ public sealed record HostReadOptions
     /// </summary>
     public bool GroupDetails { get; init; } = true;
 
-    /// <summary>Scan <c>/proc/*/fd</c> for processes holding <c>/dev/vfio/N</c> open (for plans, not for listings).</summary>
+    /// <summary>
+    /// Scan <c>/proc/*/fd</c> for processes holding <c>/dev/vfio/N</c> and VFIO device fds open
+    /// (for plans, not for listings).
+    /// </summary>
     public bool GroupUsers { get; init; }
 
     public static HostReadOptions Default { get; } = new();
@@ -66,6 +69,7 @@ public static class HostReader
             devices = HolderReader.Attach(files, devices, hostWarnings);
 
         var groups = options.GroupDetails ? ReadGroups(files, hostWarnings) : GroupsFromDevices(files, devices);
+        var users = options.GroupUsers ? ProcessScanner.Scan(files) : null;
 
         return new HostState
         {
@@ -79,7 +83,8 @@ public static class HostReader
             Groups = groups,
             PciDrivers = [.. files.List("/sys/bus/pci/drivers")],
             Modules = [.. files.List("/sys/module")],
-            GroupUsers = options.GroupUsers ? ProcessScanner.VfioGroupUsers(files) : ImmutableDictionary<int, ImmutableArray<ProcessRef>>.Empty,
+            GroupUsers = users?.GroupUsers ?? ImmutableDictionary<int, ImmutableArray<ProcessRef>>.Empty,
+            VfioDeviceFds = users?.DeviceFds ?? [],
             Warnings = [.. hostWarnings],
         };
     }
