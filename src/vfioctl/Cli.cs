@@ -19,6 +19,7 @@ internal static class Cli
         root.Subcommands.Add(BindCommand.Create());
         root.Subcommands.Add(RestoreCommand.Create());
         root.Subcommands.Add(UnbindCommand.Create());
+        root.Subcommands.Add(SriovCommand.Create());
         root.Subcommands.Add(LabCommand.Create());
         return root;
     }
