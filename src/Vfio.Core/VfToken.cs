@@ -20,7 +20,7 @@ public readonly struct VfToken : IEquatable<VfToken>
     public const int StringLength = 36;
 
     /// <summary>The form <see cref="TryParse"/> accepts, for error messages.</summary>
-    public const string ExpectedForm = "a UUID of 36 characters, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (hex digits), e.g. 0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+    public const string ExpectedForm = "a UUID of 36 characters, xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx with hex digits for x";
 
     private readonly Guid _value;
 

@@ -44,7 +44,7 @@ internal static class SriovTokenCommand
         if (setText is not null)
         {
             var text = setText == "-" ? Console.In.ReadLine()?.Trim() : setText;
-            token = VfToken.TryParse(text, out var t) ? t : throw new UsageException($"--set: not a VF token; expected {VfToken.ExpectedForm}.");
+            token = VfToken.TryParse(text, out var t) ? t : throw new UsageException($"--set: not a VF token; expected {VfToken.ExpectedForm} (or --generate for a random one).");
         }
         else if (generate) token = VfToken.Generate();
 
