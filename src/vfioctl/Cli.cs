@@ -17,6 +17,7 @@ internal static class Cli
         ("bind", BindCommand.Create),
         ("restore", RestoreCommand.Create),
         ("unbind", UnbindCommand.Create),
+        ("sriov", SriovCommand.Create),
         ("lab", LabCommand.Create),
     ];
 

@@ -1,7 +1,6 @@
-using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 using Vfio.Contracts;
 using Vfio.Execution.Kernel;
+using Vfio.Execution.Sriov;
 using Vfio.Host.Sysfs;
 
 namespace Vfio.RealKernel.Tests;
@@ -10,21 +9,26 @@ namespace Vfio.RealKernel.Tests;
 /// The live kernel of a lab guest for the contract tests: <see cref="SysfsKernel"/> over <c>/</c>.
 /// Creating it records every device's driver and <c>driver_override</c>; disposing closes any
 /// group it holds and puts every device back (override reset, unbound from whatever it is on now,
-/// bound to its original driver; devices that were unbound stay unbound). The lab's own 9p
-/// devices (00:1d.0, 00:1e.0: the guest's root file system and run share) are never touched.
-/// Modules loaded by a test stay loaded (they cannot be unloaded while the suite runs).
+/// bound to its original driver; devices that were unbound stay unbound). PFs get their VF count
+/// and autoprobe back (VFs a test made are removed first), and vfio-pci's <c>enable_sriov</c> its
+/// value. The lab's own 9p devices (00:1d.0, 00:1e.0: the guest's root file system and run share)
+/// are never touched. Modules loaded by a test stay loaded (they cannot be unloaded while the suite runs).
 /// </summary>
-internal sealed partial class LiveKernelUnderTest : IKernelUnderTest
+internal sealed class LiveKernelUnderTest : IKernelUnderTest
 {
     /// <summary>A fresh live kernel under test (recording the guest's bindings) per test.</summary>
     public static IKernelUnderTestFactory Factory { get; } = new LiveFactory();
 
     private const string DevicesDir = "/sys/bus/pci/devices";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan SriovPatience = TimeSpan.FromSeconds(60);
+    private const string EnableSriov = "/sys/module/vfio_pci/parameters/enable_sriov";
     private static readonly HashSet<string> LabPlumbing = new(StringComparer.Ordinal) { "0000:00:1d.0", "0000:00:1e.0" };
 
     private readonly SortedDictionary<string, (string? Driver, string? Override)> _original = new(StringComparer.Ordinal);
-    private readonly List<GroupHold> _holds = [];
+    private readonly SortedDictionary<string, (int NumVfs, string? Autoprobe)> _pfs = new(StringComparer.Ordinal);
+    private readonly string? _enableSriov;
+    private readonly List<VfioGroupHold> _holds = [];
     private readonly SysfsKernel _kernel = new(HostFiles.System);
 
     private LiveKernelUnderTest()
@@ -33,7 +37,10 @@ internal sealed partial class LiveKernelUnderTest : IKernelUnderTest
         {
             if (LabPlumbing.Contains(name)) continue;
             _original[name] = (DriverOf(name), OverrideOf(name));
+            if (File.Exists($"{DevicesDir}/{name}/sriov_totalvfs"))
+                _pfs[name] = (int.Parse(Read($"{DevicesDir}/{name}/sriov_numvfs")), Read($"{DevicesDir}/{name}/sriov_drivers_autoprobe"));
         }
+        _enableSriov = File.Exists(EnableSriov) ? Read(EnableSriov) : null;
         StateDirectory = Directory.CreateTempSubdirectory("vfioctl-state-").FullName;
     }
 
@@ -48,12 +55,14 @@ internal sealed partial class LiveKernelUnderTest : IKernelUnderTest
     /// member bound to vfio-pci. Errors carry the kernel's errno (ENOENT: no node; EBUSY: already
     /// open; EPERM: not viable; ENODEV: vfio_iommu_type1 not loaded).
     /// </summary>
-    public IDisposable HoldGroupOpen(int group)
+    public IDisposable HoldGroupOpen(int group, string? options = null)
     {
-        var hold = GroupHold.Open(group);
+        var hold = VfioGroupHold.Open(group, options);
         _holds.Add(hold);
         return hold;
     }
+
+    public IVfTokenApplier TokenApplier { get; } = new LiveVfTokenApplier();
 
     public void Dispose()
     {
@@ -61,6 +70,23 @@ internal sealed partial class LiveKernelUnderTest : IKernelUnderTest
         // 6.1 reading the device (driver_override) would wait for it.
         foreach (var hold in _holds) hold.Dispose();
         var problems = new List<string>();
+        // VFs a test made go first: a vfio-pci PF cannot be unbound cleanly, nor nvme rebound, with them.
+        foreach (var (name, pf) in _pfs)
+            Attempt(problems, name, () =>
+            {
+                int now = int.Parse(Read($"{DevicesDir}/{name}/sriov_numvfs"));
+                if (now != 0 && now != pf.NumVfs)
+                {
+                    try
+                    {
+                        _kernel.Write($"{DevicesDir}/{name}/sriov_numvfs", "0", SriovPatience);
+                    }
+                    catch (KernelException e) when (e.Error == Errno.ENOENT && DriverOf(name) != _original[name].Driver)
+                    {
+                        // vfio-pci with enable_sriov off: unbinding it below removes the VFs.
+                    }
+                }
+            });
         foreach (var (name, original) in _original)
         {
             try
@@ -72,6 +98,16 @@ internal sealed partial class LiveKernelUnderTest : IKernelUnderTest
                 problems.Add($"{name}: {e.Message}");
             }
         }
+        foreach (var (name, pf) in _pfs)
+            Attempt(problems, name, () =>
+            {
+                if (pf.Autoprobe is { } a && Read($"{DevicesDir}/{name}/sriov_drivers_autoprobe") != a)
+                    _kernel.Write($"{DevicesDir}/{name}/sriov_drivers_autoprobe", a, Patience);
+                if (int.Parse(Read($"{DevicesDir}/{name}/sriov_numvfs")) != pf.NumVfs)
+                    _kernel.Write($"{DevicesDir}/{name}/sriov_numvfs", pf.NumVfs.ToString(System.Globalization.CultureInfo.InvariantCulture), SriovPatience);
+            });
+        if (File.Exists(EnableSriov) && Read(EnableSriov) != (_enableSriov ?? "N"))
+            Attempt(problems, "vfio_pci", () => _kernel.Write(EnableSriov, _enableSriov ?? "N", Patience));
         try
         {
             Directory.Delete(StateDirectory, recursive: true);
@@ -83,6 +119,20 @@ internal sealed partial class LiveKernelUnderTest : IKernelUnderTest
         if (problems.Count > 0)
             throw new InvalidOperationException("Could not restore the guest's bindings: " + string.Join("; ", problems));
     }
+
+    private static void Attempt(List<string> problems, string name, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e) when (e is KernelException or IOException or InvalidOperationException or FormatException)
+        {
+            problems.Add($"{name}: {e.Message}");
+        }
+    }
+
+    private static string Read(string path) => File.ReadAllText(path).Trim();
 
     private void Restore(string name, string? driver, string? driverOverride)
     {
@@ -118,99 +168,5 @@ internal sealed partial class LiveKernelUnderTest : IKernelUnderTest
     private sealed class LiveFactory : IKernelUnderTestFactory
     {
         public IKernelUnderTest Create() => new LiveKernelUnderTest();
-    }
-
-    /// <summary>The fds a userspace driver keeps: group, container and device fds; closed devices first, then the group, then the container.</summary>
-    private sealed partial class GroupHold : IDisposable
-    {
-        private const uint VFIO_SET_IOMMU = 0x3B66;
-        private const uint VFIO_GROUP_SET_CONTAINER = 0x3B68;
-        private const uint VFIO_GROUP_GET_DEVICE_FD = 0x3B6A;
-        private const uint VFIO_TYPE1v2_IOMMU = 3;
-
-        private readonly SafeFileHandle _group;
-        private readonly SafeFileHandle _container;
-        private readonly List<SafeFileHandle> _devices;
-        private bool _disposed;
-
-        private GroupHold(SafeFileHandle group, SafeFileHandle container, List<SafeFileHandle> devices)
-        {
-            _group = group;
-            _container = container;
-            _devices = devices;
-        }
-
-        public static GroupHold Open(int group)
-        {
-            var node = $"/dev/vfio/{group}";
-            var groupFd = OpenNode(node);
-            SafeFileHandle? container = null;
-            var devices = new List<SafeFileHandle>();
-            try
-            {
-                container = OpenNode("/dev/vfio/vfio");
-                int containerFd = (int)container.DangerousGetHandle();
-                if (IoctlInt(groupFd, VFIO_GROUP_SET_CONTAINER, ref containerFd) != 0)
-                    throw LastError($"VFIO_GROUP_SET_CONTAINER on {node}");
-                if (IoctlValue(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) != 0)
-                    throw LastError("VFIO_SET_IOMMU (VFIO_TYPE1v2_IOMMU)");
-                foreach (var member in Directory.EnumerateFileSystemEntries($"/sys/kernel/iommu_groups/{group}/devices").Select(Path.GetFileName).OfType<string>().Order())
-                {
-                    if (DriverOf(member) != "vfio-pci") continue;
-                    int fd = IoctlString(groupFd, VFIO_GROUP_GET_DEVICE_FD, member);
-                    if (fd < 0) throw LastError($"VFIO_GROUP_GET_DEVICE_FD {member}");
-                    devices.Add(new SafeFileHandle(fd, ownsHandle: true));
-                }
-                return new GroupHold(groupFd, container, devices);
-            }
-            catch
-            {
-                foreach (var d in devices) d.Dispose();
-                groupFd.Dispose();
-                container?.Dispose();
-                throw;
-            }
-        }
-
-        public void Dispose()
-        {
-            if (_disposed) return;
-            _disposed = true;
-            foreach (var d in _devices) d.Dispose();
-            _group.Dispose();
-            _container.Dispose();
-        }
-
-        private static SafeFileHandle OpenNode(string path)
-        {
-            try
-            {
-                return File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                throw new KernelException($"opening {path}", Errno.ENOENT);
-            }
-            catch (UnauthorizedAccessException)
-            {
-                throw new KernelException($"opening {path}", Errno.EACCES);
-            }
-            catch (IOException e)
-            {
-                // .NET puts the raw errno into HResult for errors it has no exception type for (EBUSY).
-                throw new KernelException($"opening {path}", e.HResult is > 0 and < 4096 ? e.HResult : Errno.EIO);
-            }
-        }
-
-        private static KernelException LastError(string operation) => new(operation, Marshal.GetLastPInvokeError());
-
-        [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-        private static partial int IoctlInt(SafeFileHandle fd, nuint request, ref int argument);
-
-        [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-        private static partial int IoctlValue(SafeFileHandle fd, nuint request, nuint argument);
-
-        [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-        private static partial int IoctlString(SafeFileHandle fd, nuint request, string argument);
     }
 }

@@ -1,6 +1,8 @@
 using Vfio.Execution.Kernel;
+using Vfio.Execution.Sriov;
 using Vfio.Execution.State;
 using Vfio.Policy.Assignment;
+using Vfio.Policy.Drivers;
 
 namespace Vfio.Execution.Assignment;
 
@@ -12,6 +14,12 @@ public sealed record ExecutionOptions
     /// <summary>How long one sysfs write may block before vfioctl reports and stops.</summary>
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a write to <c>sriov_numvfs</c> may take: creating or removing many VFs takes
+    /// seconds (64 NVMe VFs: about 2 s in a lab guest), and removing one a process holds open
+    /// never finishes until it is closed.
+    /// </summary>
+    public TimeSpan SriovTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>
@@ -52,6 +60,7 @@ public sealed class Assigner(IKernel kernel, ExecutionOptions options)
                 OriginalOverride = current,
                 Group = s.Group,
                 ChangedUtc = DateTime.UtcNow,
+                PhysFn = ops.PhysFnOf(s.Address),
             });
             beforeRun[s.Address] = (driver, current, added);
         }
@@ -160,19 +169,42 @@ public sealed class Assigner(IKernel kernel, ExecutionOptions options)
     /// <summary>
     /// Returns journaled devices to the drivers they really had (none included) and clears the
     /// overrides vfioctl set; forgets them once back. <paramref name="only"/> limits it to some devices.
+    /// A PF whose SR-IOV vfioctl changed loses the VFs vfioctl made, goes back to its driver and
+    /// autoprobe, and gets its original VF count again; journaled VFs that go with them (or are
+    /// gone already) are forgotten, not restored.
     /// </summary>
     public ExecutionResult Restore(IReadOnlyCollection<PciAddress>? only)
     {
         var log = new List<string>();
         var ops = new BindingOps(kernel, options.WriteTimeout, log.Add);
+        var sriov = new SriovOps(kernel, options.WriteTimeout, options.SriovTimeout, log.Add);
         var journal = LoadJournal();
         var entries = journal.Entries.Where(e => only is null || only.Contains(PciAddress.Parse(e.Address))).ToList();
         var outcomes = new List<DeviceOutcome>();
         var errors = new List<string>();
-        // Userspace drivers first, fences last: the group never has a kernel driver next to a vfio one with no fence.
-        foreach (var e in entries.OrderBy(e => e.BoundTo == "pci-stub" ? 1 : 0).ThenBy(e => e.Address, StringComparer.Ordinal))
+
+        // PFs whose VFs restore removes: the count differs from the original, or the driver changes under them.
+        var pfsLosingVfs = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in entries.Where(e => e.SriovChanged))
         {
             var a = PciAddress.Parse(e.Address);
+            if (!kernel.Files.DirectoryExists(BindingOps.DevicePath(a))) continue;
+            int now = sriov.NumVfs(a) ?? 0;
+            if (now > 0 && (now != e.OriginalNumVfs || ops.CurrentDriver(a) != e.OriginalDriver)) pfsLosingVfs.Add(e.Address);
+        }
+
+        // Userspace drivers first, fences last, PFs with SR-IOV state at the very end: the group never has
+        // a kernel driver next to a vfio one with no fence, and VFs are dealt with before their PF.
+        foreach (var e in entries.OrderBy(e => e.SriovChanged ? 2 : e.BoundTo == "pci-stub" ? 1 : 0).ThenBy(e => e.Address, StringComparer.Ordinal))
+        {
+            var a = PciAddress.Parse(e.Address);
+            if (e.PhysFn is { } physfn && (pfsLosingVfs.Contains(physfn) || !kernel.Files.DirectoryExists(BindingOps.DevicePath(a))))
+            {
+                // A VF goes with its PF's VFs: nothing to return it to.
+                journal.Forget(a);
+                outcomes.Add(new DeviceOutcome(a, ops.CurrentDriver(a), null, $"VF of {physfn}: {(pfsLosingVfs.Contains(physfn) ? "removed with its PF's VFs" : "already gone")}; forgotten"));
+                continue;
+            }
             if (!kernel.Files.DirectoryExists(BindingOps.DevicePath(a)))
             {
                 errors.Add($"{a} no longer exists (removed or its VFs disabled); dropped from the journal.");
@@ -182,21 +214,23 @@ public sealed class Assigner(IKernel kernel, ExecutionOptions options)
             var before = ops.CurrentDriver(a);
             try
             {
-                if (e.OriginalDriver is { } d && !kernel.Files.DirectoryExists($"/sys/bus/pci/drivers/{d}") && e.OriginalModule is { } m)
+                if (e.SriovChanged)
                 {
-                    kernel.LoadModule(m, []);
-                    log.Add($"loaded module {m}");
+                    RestorePf(e, a, pfsLosingVfs.Contains(e.Address), ops, sriov, log);
+                    ForgetVfsOf(journal, a);
                 }
-                ops.ReturnTo(a, e.OriginalDriver, e.OriginalOverride);
+                else if (before != e.OriginalDriver || ops.CurrentOverride(a) != e.OriginalOverride)
+                    ReturnToOriginal(e, a, ops, log);
                 // Saved once at the end: after a crash here, a second restore of a device already
-                // back on its original driver just returns it there again.
+                // back on its original driver finds nothing to do.
                 journal.Forget(a);
-                outcomes.Add(new DeviceOutcome(a, before, e.OriginalDriver, "restored"));
+                outcomes.Add(new DeviceOutcome(a, before, e.OriginalDriver, e.SriovChanged ? $"restored with {e.OriginalNumVfs} VF(s)" : "restored"));
             }
             catch (KernelException ex)
             {
                 errors.Add(ex.Message);
-                outcomes.Add(new DeviceOutcome(a, before, ops.CurrentDriver(a), "not restored: " + ex.Message));
+                // After a timed-out write the device may not even be readable (6.1): do not touch it.
+                outcomes.Add(new DeviceOutcome(a, before, ex.Error == Errno.ETIMEDOUT ? null : ops.CurrentDriver(a), "not restored: " + ex.Message));
             }
         }
         journal.Save();
@@ -207,6 +241,52 @@ public sealed class Assigner(IKernel kernel, ExecutionOptions options)
             Devices = [.. outcomes],
             Log = [.. log],
         };
+    }
+
+    /// <summary>The original driver (loading its module if it is gone) and override.</summary>
+    private void ReturnToOriginal(JournalEntry e, PciAddress a, BindingOps ops, List<string> log)
+    {
+        if (e.OriginalDriver is { } d && !kernel.Files.DirectoryExists($"/sys/bus/pci/drivers/{d}") && e.OriginalModule is { } m)
+        {
+            kernel.LoadModule(m, []);
+            log.Add($"loaded module {m}");
+        }
+        ops.ReturnTo(a, e.OriginalDriver, e.OriginalOverride);
+    }
+
+    /// <summary>
+    /// A PF: its VFs go first (a vfio-pci PF whose enable_sriov was turned off refuses that with
+    /// ENOENT; unbinding it removes them instead), then its driver, autoprobe, and its original VFs.
+    /// </summary>
+    private void RestorePf(JournalEntry e, PciAddress a, bool removeVfs, BindingOps ops, SriovOps sriov, List<string> log)
+    {
+        if (removeVfs)
+        {
+            try
+            {
+                sriov.SetNumVfs(a, 0);
+            }
+            catch (KernelException ex) when (ex.Error == Errno.ENOENT && DriverKinds.IsVfioDriver(ops.CurrentDriver(a)) && e.OriginalDriver != ops.CurrentDriver(a))
+            {
+                log.Add($"{a}: vfio-pci would not remove the VFs (enable_sriov off); unbinding it removes them");
+            }
+        }
+        if (ops.CurrentDriver(a) != e.OriginalDriver || ops.CurrentOverride(a) != e.OriginalOverride)
+            ReturnToOriginal(e, a, ops, log);
+        if (e.OriginalAutoprobe is { } autoprobe && sriov.Autoprobe(a) != autoprobe)
+            sriov.SetAutoprobe(a, autoprobe);
+        if (e.OriginalNumVfs is > 0 and var n && sriov.NumVfs(a) != n)
+        {
+            if (sriov.NumVfs(a) is > 0) sriov.SetNumVfs(a, 0);
+            sriov.SetNumVfs(a, n);
+        }
+    }
+
+    /// <summary>Journal entries of VFs of <paramref name="pf"/> that no longer exist are forgotten.</summary>
+    private void ForgetVfsOf(Journal journal, PciAddress pf)
+    {
+        foreach (var vf in journal.Entries.Where(v => v.PhysFn == pf.ToString()).ToList())
+            if (!kernel.Files.DirectoryExists(BindingOps.DevicePath(PciAddress.Parse(vf.Address)))) journal.Forget(PciAddress.Parse(vf.Address));
     }
 
     /// <summary>Leaves devices without a driver (override "none" so no probe rebinds them), journaled for restore.</summary>
@@ -222,6 +302,7 @@ public sealed class Assigner(IKernel kernel, ExecutionOptions options)
             {
                 Address = a.ToString(), OriginalDriver = driver, OriginalModule = driver is null ? null : ops.ModuleOf(driver),
                 OriginalOverride = ops.CurrentOverride(a), Group = groupOf(a), ChangedUtc = DateTime.UtcNow,
+                PhysFn = ops.PhysFnOf(a),
             });
         }
         journal.Save();

@@ -26,6 +26,9 @@ internal sealed class BindingOps(IKernel kernel, TimeSpan writeTimeout, Action<s
         return v is null or "(null)" or "" ? null : v;
     }
 
+    /// <summary>For a VF, its PF (the <c>physfn</c> link); null for anything else.</summary>
+    public string? PhysFnOf(PciAddress a) => Files.ReadLinkName($"{DevicePath(a)}/physfn");
+
     /// <summary>The module behind a registered driver (<c>drivers/D/module</c>), for journaling.</summary>
     public string? ModuleOf(string driver) => Files.ReadLinkName($"/sys/bus/pci/drivers/{driver}/module");
 

@@ -4,13 +4,13 @@ namespace Vfio.Execution.Kernel;
 public static class Errno
 {
     public const int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, E2BIG = 7, ENOMEM = 12, EACCES = 13,
-        EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, ENOSPC = 28, ERANGE = 34, ENOSYS = 38, ETIMEDOUT = 110;
+        EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, ENOTTY = 25, ENOSPC = 28, ERANGE = 34, ENOSYS = 38, ETIMEDOUT = 110;
 
     public static string Name(int errno) => errno switch
     {
         EPERM => "EPERM", ENOENT => "ENOENT", EINTR => "EINTR", EIO => "EIO", ENXIO => "ENXIO", E2BIG => "E2BIG",
         ENOMEM => "ENOMEM", EACCES => "EACCES", EBUSY => "EBUSY", EEXIST => "EEXIST", ENODEV => "ENODEV",
-        EINVAL => "EINVAL", ENOSPC => "ENOSPC", ERANGE => "ERANGE", ENOSYS => "ENOSYS", ETIMEDOUT => "ETIMEDOUT",
+        EINVAL => "EINVAL", ENOTTY => "ENOTTY", ENOSPC => "ENOSPC", ERANGE => "ERANGE", ENOSYS => "ENOSYS", ETIMEDOUT => "ETIMEDOUT",
         _ => $"errno {errno}",
     };
 
@@ -24,6 +24,7 @@ public static class Errno
         EINVAL => "invalid argument",
         ENOMEM => "out of memory",
         ERANGE => "out of range",
+        ENOTTY => "inappropriate ioctl for device",
         ETIMEDOUT => "timed out",
         _ => Name(errno),
     };

@@ -15,6 +15,18 @@ public sealed record JournalEntry
     /// <summary>Where vfioctl put it last (vfio-pci, pci-stub, "none" for unbind).</summary>
     public string? BoundTo { get; init; }
     public DateTime ChangedUtc { get; init; }
+    /// <summary>For a VF: its PF. A VF goes away when its PF's VFs are removed; restore then just forgets it.</summary>
+    public string? PhysFn { get; init; }
+    /// <summary>
+    /// For a PF whose SR-IOV vfioctl changed: the VF count before the first change (restore removes
+    /// the VFs vfioctl made and creates this many again under the original driver). Null: SR-IOV untouched.
+    /// </summary>
+    public int? OriginalNumVfs { get; init; }
+    /// <summary>For such a PF: <c>sriov_drivers_autoprobe</c> before the first change.</summary>
+    public bool? OriginalAutoprobe { get; init; }
+
+    /// <summary>True when vfioctl changed this PF's SR-IOV state.</summary>
+    public bool SriovChanged => OriginalNumVfs is not null;
 }
 
 /// <summary>
@@ -63,6 +75,26 @@ public sealed class Journal
         _entries[entry.Address] = entry;
         return true;
     }
+
+    /// <summary>
+    /// Records a PF's SR-IOV state before vfioctl first changes it: adds the entry (with its
+    /// driver, from <paramref name="device"/>) when the PF is not journaled yet, or completes an
+    /// existing one that has no SR-IOV state. True when the journal changed.
+    /// </summary>
+    public bool RememberSriov(JournalEntry device, int numVfs, bool? autoprobe)
+    {
+        if (_entries.TryGetValue(device.Address, out var e))
+        {
+            if (e.SriovChanged) return false;
+            _entries[e.Address] = e with { OriginalNumVfs = numVfs, OriginalAutoprobe = autoprobe };
+            return true;
+        }
+        _entries[device.Address] = device with { OriginalNumVfs = numVfs, OriginalAutoprobe = autoprobe };
+        return true;
+    }
+
+    /// <summary>Puts an entry back as it was (rollback of a run that changed it).</summary>
+    public void Replace(JournalEntry entry) => _entries[entry.Address] = entry;
 
     public void SetBoundTo(PciAddress a, string? driver)
     {
@@ -128,6 +160,9 @@ internal static class JournalFile
                 if (e.Group is { } g) w.WriteNumber("group", g); else w.WriteNull("group");
                 Text(w, "boundTo", e.BoundTo);
                 w.WriteString("changedUtc", e.ChangedUtc);
+                Text(w, "physFn", e.PhysFn);
+                if (e.OriginalNumVfs is { } n) w.WriteNumber("originalNumVfs", n); else w.WriteNull("originalNumVfs");
+                if (e.OriginalAutoprobe is { } p) w.WriteBoolean("originalAutoprobe", p); else w.WriteNull("originalAutoprobe");
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -161,6 +196,9 @@ internal static class JournalFile
                 Group = d.TryGetProperty("group", out var g) && g.ValueKind == JsonValueKind.Number ? g.GetInt32() : null,
                 BoundTo = Text(d, "boundTo"),
                 ChangedUtc = d.TryGetProperty("changedUtc", out var t) && t.ValueKind == JsonValueKind.String ? t.GetDateTime() : default,
+                PhysFn = Text(d, "physFn"),
+                OriginalNumVfs = d.TryGetProperty("originalNumVfs", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32() : null,
+                OriginalAutoprobe = d.TryGetProperty("originalAutoprobe", out var p) && p.ValueKind is JsonValueKind.True or JsonValueKind.False ? p.GetBoolean() : null,
             });
         }
         return list;

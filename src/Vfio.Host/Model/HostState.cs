@@ -35,6 +35,11 @@ public sealed record HostState
     /// <see cref="Reading.HostReadOptions.GroupUsers"/>.
     /// </summary>
     public ImmutableDictionary<int, ImmutableArray<ProcessRef>> GroupUsers { get; init; } = ImmutableDictionary<int, ImmutableArray<ProcessRef>>.Empty;
+    /// <summary>
+    /// Processes holding VFIO device fds, with the device when the kernel names it; empty unless
+    /// read with <see cref="Reading.HostReadOptions.GroupUsers"/>.
+    /// </summary>
+    public ImmutableArray<VfioDeviceFd> VfioDeviceFds { get; init; } = [];
     /// <summary>Host-level problems met while reading (one sentence each).</summary>
     public ImmutableArray<string> Warnings { get; init; } = [];
 

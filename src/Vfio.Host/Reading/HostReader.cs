@@ -25,7 +25,10 @@ public sealed record HostReadOptions
     /// </summary>
     public bool Details { get; init; } = true;
 
-    /// <summary>Scan <c>/proc/*/fd</c> for processes holding <c>/dev/vfio/N</c> open (for plans, not for listings).</summary>
+    /// <summary>
+    /// Scan <c>/proc/*/fd</c> for processes holding <c>/dev/vfio/N</c> and VFIO device fds open
+    /// (for plans, not for listings).
+    /// </summary>
     public bool GroupUsers { get; init; }
 
     public static HostReadOptions Default { get; } = new();
@@ -74,6 +77,7 @@ public static class HostReader
             devices = HolderReader.Attach(files, devices, hostWarnings);
 
         var groups = options.GroupDetails ? ReadGroups(files, hostWarnings, options.Details) : GroupsFromDevices(files, devices);
+        var users = options.GroupUsers ? ProcessScanner.Scan(files) : null;
 
         return new HostState
         {
@@ -87,7 +91,8 @@ public static class HostReader
             Groups = groups,
             PciDrivers = [.. files.List("/sys/bus/pci/drivers")],
             Modules = [.. files.List("/sys/module")],
-            GroupUsers = options.GroupUsers ? ProcessScanner.VfioGroupUsers(files) : ImmutableDictionary<int, ImmutableArray<ProcessRef>>.Empty,
+            GroupUsers = users?.GroupUsers ?? ImmutableDictionary<int, ImmutableArray<ProcessRef>>.Empty,
+            VfioDeviceFds = users?.DeviceFds ?? [],
             Warnings = [.. hostWarnings],
         };
     }

@@ -4,29 +4,69 @@ using Vfio.Host.Sysfs;
 
 namespace Vfio.Host.Reading;
 
-/// <summary>Finds processes holding VFIO group nodes open, from the <c>/proc/PID/fd</c> links.</summary>
+/// <summary>
+/// Finds processes holding VFIO files open, from the <c>/proc/PID/fd</c> links: group nodes
+/// (<c>/dev/vfio/N</c>) and device fds (<c>anon_inode:[vfio-device]</c>, <c>/dev/vfio/devices/vfioN</c>).
+/// </summary>
 internal static class ProcessScanner
 {
-    public static ImmutableDictionary<int, ImmutableArray<ProcessRef>> VfioGroupUsers(HostFiles files)
+    private const string AnonVfioDevice = "anon_inode:[vfio-device]";
+    private const string CdevPrefix = "/dev/vfio/devices/";
+
+    /// <summary>What one pass over <c>/proc</c> found.</summary>
+    public sealed record Result(
+        ImmutableDictionary<int, ImmutableArray<ProcessRef>> GroupUsers,
+        ImmutableArray<VfioDeviceFd> DeviceFds);
+
+    public static Result Scan(HostFiles files)
     {
         var byGroup = new Dictionary<int, List<ProcessRef>>();
+        var deviceFds = new List<VfioDeviceFd>();
         foreach (var entry in files.List("/proc"))
         {
             if (!int.TryParse(entry, out var pid)) continue;
             var fdDir = $"/proc/{pid}/fd";
             string? comm = null;
+            ProcessRef Process() => new(pid, comm ??= files.ReadAttribute($"/proc/{pid}/comm"));
             foreach (var fd in files.List(fdDir))
             {
                 var target = files.ReadLink($"{fdDir}/{fd}");
-                if (target is null || !target.StartsWith("/dev/vfio/", StringComparison.Ordinal)) continue;
-                var name = target["/dev/vfio/".Length..];
-                if (name.StartsWith("noiommu-", StringComparison.Ordinal)) name = name["noiommu-".Length..];
-                if (!int.TryParse(name, out var group)) continue; // the container node /dev/vfio/vfio
-                comm ??= files.ReadAttribute($"/proc/{pid}/comm");
+                if (target is null) continue;
+                if (target == AnonVfioDevice)
+                {
+                    deviceFds.Add(new VfioDeviceFd(Process(), DeviceOfFdInfo(files.ReadAllText($"/proc/{pid}/fdinfo/{fd}"))));
+                    continue;
+                }
+                if (!target.StartsWith("/dev/vfio/", StringComparison.Ordinal)) continue;
+                if (target.StartsWith(CdevPrefix, StringComparison.Ordinal))
+                {
+                    // iommufd cdev: /sys/class/vfio-dev/vfioN/device is the PCI device.
+                    var name = files.ReadLinkName($"/sys/class/vfio-dev/{target[CdevPrefix.Length..]}/device");
+                    deviceFds.Add(new VfioDeviceFd(Process(), PciAddress.TryParse(name, out var a) ? a : null));
+                    continue;
+                }
+                var node = target["/dev/vfio/".Length..];
+                if (node.StartsWith("noiommu-", StringComparison.Ordinal)) node = node["noiommu-".Length..];
+                if (!int.TryParse(node, out var group)) continue; // the container node /dev/vfio/vfio
                 if (!byGroup.TryGetValue(group, out var list)) byGroup[group] = list = [];
-                if (!list.Any(p => p.Pid == pid)) list.Add(new ProcessRef(pid, comm));
+                if (!list.Any(p => p.Pid == pid)) list.Add(Process());
             }
         }
-        return byGroup.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.ToImmutableArray());
+        return new Result(
+            byGroup.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.ToImmutableArray()),
+            [.. deviceFds.Distinct()]);
+    }
+
+    /// <summary>The device in a <c>vfio-device-syspath: /sys/devices/.../0000:e8:00.0</c> fdinfo line (6.17+), if any.</summary>
+    internal static PciAddress? DeviceOfFdInfo(string? fdinfo)
+    {
+        if (fdinfo is null) return null;
+        foreach (var line in fdinfo.Split('\n'))
+        {
+            const string key = "vfio-device-syspath:";
+            if (line.StartsWith(key, StringComparison.Ordinal))
+                return SysfsParse.OwningDevice(line[key.Length..].Trim());
+        }
+        return null;
     }
 }

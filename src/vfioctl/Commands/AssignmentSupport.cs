@@ -200,7 +200,7 @@ internal static partial class AssignmentSupport
     }
 
     public static Assigner MakeAssigner(string root, ParseResult parse) =>
-        new(new SysfsKernel(new HostFiles(root)), new ExecutionOptions { StateDirectory = parse.GetValue(StateDir)! });
+        new(CommandSupport.KernelFor(root), new ExecutionOptions { StateDirectory = parse.GetValue(StateDir)! });
 }
 
 /// <summary>A command that needs root was run without it: exit code 1 with the reason up front.</summary>

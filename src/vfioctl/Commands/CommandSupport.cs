@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Vfio.Execution.Kernel;
 using Vfio.Host.Reading;
+using Vfio.Host.Sysfs;
 using Vfioctl.Output;
 
 namespace Vfioctl.Commands;
@@ -7,6 +9,16 @@ namespace Vfioctl.Commands;
 /// <summary>Shared plumbing: the terminal, opening the host, and mapping exceptions to exit codes.</summary>
 internal static class CommandSupport
 {
+    /// <summary>
+    /// Stands in for the kernel behind <c>--root</c> for the commands that write (tests run them
+    /// against a simulated kernel); per async flow, so parallel tests do not see each other's.
+    /// </summary>
+    internal static readonly AsyncLocal<Func<string, IKernel>?> KernelOverride = new();
+
+    /// <summary>The kernel the writing commands use: sysfs under <paramref name="root"/>.</summary>
+    public static IKernel KernelFor(string root) =>
+        KernelOverride.Value is { } make ? make(root) : new SysfsKernel(new HostFiles(root));
+
     public static Terminal TerminalFor(ParseResult parse) =>
         new(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Vfio;
 using Vfio.Host.Reading;
+using Vfio.Policy.Sriov;
 using Vfioctl.Output;
 
 namespace Vfioctl.Commands;
@@ -46,6 +47,16 @@ internal static class RestoreCommand
                     term.Error.WriteLine($"vfioctl: group {g} is open in userspace ({string.Join(", ", users)}): close it first; restoring now would block or fail.");
                     return ExitCodes.Refused;
                 }
+            // A PF whose SR-IOV vfioctl changed loses its VFs on restore: one open in userspace would make that wait.
+            foreach (var e in journal.Entries.Where(e => e.SriovChanged && (all || targets.Contains(PciAddress.Parse(e.Address)))))
+            {
+                if (view.Host.FindDevice(PciAddress.Parse(e.Address)) is not { Sriov.VirtualFunctions.Length: > 0 } pf) continue;
+                var open = OpenVfs.Find(view.Host, SriovSupport.Facts(view, pf), pf).Where(o => o.Certain).ToList();
+                if (open.Count == 0) continue;
+                foreach (var o in open)
+                    term.Error.WriteLine($"vfioctl: {o.Reason}: restoring {pf.Address} removes its VFs, which would wait until that process closes it. Stop it first.");
+                return ExitCodes.Refused;
+            }
         }
 
         var result = assigner.Restore(all ? null : targets);

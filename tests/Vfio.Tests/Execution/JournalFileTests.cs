@@ -15,6 +15,9 @@ public class JournalFileTests
         Group = 17,
         BoundTo = "vfio-pci",
         ChangedUtc = new DateTime(2026, 11, 21, 7, 30, 12, 345, DateTimeKind.Utc),
+        PhysFn = "0000:01:00.0",
+        OriginalNumVfs = 4,
+        OriginalAutoprobe = true,
     };
 
     [Fact]

@@ -45,6 +45,24 @@ internal static class LabKernelModuleFacts
         ["xe_vfio_pci"] = "xe-vfio-pci",
     };
 
+    /// <summary>
+    /// PCI drivers of the lab's devices with a <c>sriov_configure</c> callback: nvme
+    /// (pci_sriov_configure_simple). vfio-pci has one too, gated by its enable_sriov parameter.
+    /// </summary>
+    public static readonly IReadOnlySet<string> DriversWithSriovConfigure = new HashSet<string>(StringComparer.Ordinal) { "nvme" };
+
+    /// <summary>
+    /// Bool parameters a module shows in <c>/sys/module/M/parameters</c> from the moment it loads,
+    /// with their defaults, read back as Y or N (seen for vfio_pci on 6.12).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, bool>> BoolParameters = new Dictionary<string, IReadOnlyDictionary<string, bool>>(StringComparer.Ordinal)
+    {
+        ["vfio_pci"] = new Dictionary<string, bool>(StringComparer.Ordinal)
+        {
+            ["disable_denylist"] = false, ["disable_idle_d3"] = false, ["disable_vga"] = false, ["enable_sriov"] = false, ["nointxmask"] = false,
+        },
+    };
+
     /// <summary>Modules that register a PCI driver although modules.alias has no pci: line for them (no id table).</summary>
     public static readonly IReadOnlySet<string> PciDriversWithoutAliases = new HashSet<string>(StringComparer.Ordinal) { "pci_stub" };
 }

@@ -35,6 +35,18 @@ internal sealed class SimulatedDevice
     /// </summary>
     public BlockedWrite? Unbinding { get; set; }
 
+    /// <summary>The SR-IOV state when this is a PF (it has <c>sriov_totalvfs</c>).</summary>
+    public SimulatedSriov? Sriov { get; init; }
+
+    /// <summary>For a VF: its PF (<c>physfn</c>).</summary>
+    public SimulatedDevice? PhysFn { get; set; }
+
+    /// <summary>For a VF: N of the PF's <c>virtfnN</c> link.</summary>
+    public int VfIndex { get; set; }
+
+    /// <summary>True while a blocked write holds the device lock (an unbind in the driver's remove, or a removal of its VFs).</summary>
+    public bool Locked => Unbinding is not null || Sriov?.PendingRemoval is not null;
+
     /// <summary>Writes waiting for the device lock the blocked unbind holds, in arrival order.</summary>
     public List<BlockedWrite> WaitingForLock { get; } = [];
 

@@ -15,6 +15,9 @@ internal sealed class SimulatedGroupHold(SimulatedKernel kernel, int group, int 
     /// <summary>Devices with an open device fd: unbinding them blocks until the hold ends.</summary>
     public IReadOnlyList<SimulatedDevice> OpenDevices { get; } = openDevices;
 
+    /// <summary>The PFs whose VF token count this hold's open VFs raised (vf_token->users).</summary>
+    public IReadOnlyList<SimulatedSriov> TokenUsers { get; init; } = [];
+
     /// <summary>Closed by its owner.</summary>
     public bool Released { get; set; }
 

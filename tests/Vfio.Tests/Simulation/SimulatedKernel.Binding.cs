@@ -36,7 +36,7 @@ public sealed partial class SimulatedKernel
         blocked = null;
         var device = FindDevice(buffer);
         if (device is null || !Matches(driver, device)) return Errno.ENODEV;
-        if (device.Unbinding is not null)
+        if (device.Locked)
         {
             blocked = new BlockedWrite(() => AttachLocked(driver, device));
             device.WaitingForLock.Add(blocked);
@@ -65,7 +65,7 @@ public sealed partial class SimulatedKernel
         blocked = null;
         var device = FindDevice(buffer);
         if (device is null || device.Driver != driver) return Errno.ENODEV;
-        if (device.Unbinding is not null)
+        if (device.Locked)
         {
             blocked = new BlockedWrite(() => 0);
             device.WaitingForLock.Add(blocked);
@@ -85,6 +85,22 @@ public sealed partial class SimulatedKernel
             });
             device.Unbinding = blocked;
             return 0;
+        }
+        if (IsVfioDriver(driver) && device.Sriov is { Vfs.Count: > 0 } sriov)
+        {
+            // vfio_pci_core_unregister_device → vfio_pci_core_sriov_configure(vdev, 0): the VFs go
+            // first (whatever enable_sriov says), waiting for any a holder has open (seen: the PF's
+            // unbind removes its VFs on 6.1 and 6.12).
+            if (!ContinueRemoval(device))
+            {
+                blocked = new BlockedWrite(() =>
+                {
+                    FinishDetach(device);
+                    return 0;
+                });
+                sriov.PendingRemoval = blocked;
+                return 0;
+            }
         }
         FinishDetach(device);
         return 0;
@@ -119,6 +135,8 @@ public sealed partial class SimulatedKernel
             if (!device.NormalHeader) return Errno.EINVAL;
             // vfio_group_find_or_alloc: no IOMMU group (and no no-IOMMU mode) → -EINVAL.
             if (device.Group is null) return Errno.EINVAL;
+            // vfio_pci_probe: "Cannot bind to PF with SR-IOV enabled" → -EBUSY (seen on 6.1 and 6.12).
+            if (device.Sriov is { Vfs.Count: > 0 }) return Errno.EBUSY;
         }
         // pci-stub's probe only logs "claimed by stub"; the others are taken to succeed, as they did in the capture.
         Attach(device, driver);
@@ -132,6 +150,8 @@ public sealed partial class SimulatedKernel
         _tree.LinkRelative($"{DriversDir}/{driver}/{device.Name}", device.Directory);
         WriteUevent(device);
         if (IsVfioDriver(driver)) UpdateGroupNode(device.Group);
+        // vfio_pci_vf_init: a PF's vf_token starts as a random UUID (uuid_gen).
+        if (IsVfioDriver(driver) && device.Sriov is { } sriov) sriov.VfToken = Guid.NewGuid();
     }
 
     /// <summary>The end of __device_release_driver: dev->driver cleared, uevent without DRIVER=, the group node re-evaluated.</summary>
@@ -144,6 +164,7 @@ public sealed partial class SimulatedKernel
         RemoveDriverLinks(device, driver);
         WriteUevent(device);
         if (IsVfioDriver(driver)) UpdateGroupNode(device.Group);
+        if (IsVfioDriver(driver) && device.Sriov is { } sriov) sriov.VfToken = null;
     }
 
     private void RemoveDriverLinks(SimulatedDevice device, string driver)

@@ -19,8 +19,11 @@ public sealed partial class SimulatedKernel
     /// kernel driver cannot bind into the group and unbinding an open device blocks. Shows the
     /// holder in procfs: <c>/proc/4242/fd/3 -> /dev/vfio/N</c>, <c>fd/4 -> /dev/vfio/vfio</c>,
     /// <c>fd/5... -> anon_inode:[vfio-device]</c> and <c>/proc/4242/comm</c>. Dispose closes it all.
+    /// <paramref name="options"/> follow each device's name in VFIO_GROUP_GET_DEVICE_FD
+    /// (<c>vf_token=UUID</c>), with the kernel's VF token rules: EINVAL for anything malformed or
+    /// unused, EACCES for a VF of a vfio-pci PF without the PF's token (kernel-facts section 4).
     /// </summary>
-    public IDisposable HoldGroupOpen(int group)
+    public IDisposable HoldGroupOpen(int group, string? options = null)
     {
         lock (_gate)
         {
@@ -37,6 +40,19 @@ public sealed partial class SimulatedKernel
                 throw new KernelException("VFIO_SET_IOMMU (VFIO_TYPE1v2_IOMMU)", Errno.ENODEV, "vfio_iommu_type1 is not loaded.");
 
             var open = members.Where(d => d.Driver is { } driver && IsVfioDriver(driver) && d.Unbinding is null).ToList();
+            var tokenUsers = new List<SimulatedSriov>();
+            foreach (var device in open)
+            {
+                int users = device.PhysFn?.Sriov?.VfTokenUsers ?? 0;
+                int error = OpenWithOptions(device, options);
+                if (error != 0)
+                {
+                    foreach (var s in tokenUsers) s.VfTokenUsers--;
+                    // The options are not repeated: they may hold a token.
+                    throw new KernelException($"VFIO_GROUP_GET_DEVICE_FD {device.Name}", error);
+                }
+                if (device.PhysFn?.Sriov is { } pfSriov && pfSriov.VfTokenUsers > users) tokenUsers.Add(pfSriov);
+            }
             int pid = FirstHolderPid;
             while (_holds.Any(h => h.Pid == pid)) pid++;
             _tree.WriteText($"/proc/{pid}/comm", HolderComm + "\n");
@@ -44,7 +60,7 @@ public sealed partial class SimulatedKernel
             _tree.LinkVerbatim($"/proc/{pid}/fd/4", "/dev/vfio/vfio");
             for (int i = 0; i < open.Count; i++) _tree.LinkVerbatim($"/proc/{pid}/fd/{5 + i}", "anon_inode:[vfio-device]");
 
-            var hold = new SimulatedGroupHold(this, group, pid, open);
+            var hold = new SimulatedGroupHold(this, group, pid, open) { TokenUsers = tokenUsers };
             _holders[group] = hold;
             _holds.Add(hold);
             return hold;
@@ -67,6 +83,7 @@ public sealed partial class SimulatedKernel
         _holds.Remove(hold);
         if (_holders.TryGetValue(hold.Group, out var current) && current == hold) _holders.Remove(hold.Group);
         _tree.RemoveDirectory($"/proc/{hold.Pid}");
+        foreach (var sriov in hold.TokenUsers) sriov.VfTokenUsers--;
         foreach (var device in hold.OpenDevices)
         {
             device.Unbinding?.Complete();
@@ -77,5 +94,6 @@ public sealed partial class SimulatedKernel
                 next.Complete();
             }
         }
+        ResumeRemovals();
     }
 }

@@ -41,11 +41,15 @@ public sealed partial class SimulatedKernel
     {
         _loaded.Add(module);
         _tree.EnsureDirectory($"/sys/module/{module}");
+        var bools = LabKernelModuleFacts.BoolParameters.GetValueOrDefault(module);
+        foreach (var (name, on) in bools ?? new Dictionary<string, bool>())
+            _tree.WriteText($"/sys/module/{module}/parameters/{name}", on ? "Y\n" : "N\n");
         foreach (var parameter in parameters)
         {
-            // "name=value"; a bare name is a bool set to true (kernel/params.c parse_args).
+            // "name=value"; a bare name is a bool set to true (kernel/params.c parse_args); bools read back Y or N.
             int eq = parameter.IndexOf('=');
             var (name, value) = eq < 0 ? (parameter, "Y") : (parameter[..eq], parameter[(eq + 1)..]);
+            if (bools?.ContainsKey(name) == true && KstrToBool(value) is { } b) value = b ? "Y" : "N";
             _tree.WriteText($"/sys/module/{module}/parameters/{name}", value + "\n");
         }
         if (_tree.Exists("/proc/modules")) _tree.AppendText("/proc/modules", $"{module} 16384 0 - Live 0x0000000000000000\n");

@@ -16,8 +16,14 @@ namespace Vfio.Tests.Simulation;
 /// kernel in lab guests: where they disagree, the real kernel wins and this class is fixed.
 /// </summary>
 /// <remarks>
+/// SR-IOV: <c>sriov_numvfs</c> (VFs appear with their own groups and links, and go; ERANGE,
+/// ENOENT, EBUSY and EINVAL as the kernel answers; removing a VF a holder has open waits for it),
+/// <c>sriov_drivers_autoprobe</c>, vfio-pci's <c>enable_sriov</c>, the VFs a vfio-pci PF captures,
+/// and the VF token rules of opening a device (<see cref="HoldGroupOpen"/> with options).
 /// Not modelled (writes throw <see cref="NotSupportedException"/>): <c>new_id</c>/<c>remove_id</c>,
-/// <c>remove</c>/<c>rescan</c>, <c>reset</c>, SR-IOV, <c>drivers_autoprobe</c>. Static id tables are
+/// <c>remove</c>/<c>rescan</c>, <c>reset</c>, <c>drivers_autoprobe</c>, other module parameters.
+/// Reads never block here: on a real kernel reading a PF's <c>sriov_numvfs</c> waits while a
+/// removal of its VFs waits for a holder (on 6.1 its <c>uevent</c> too). Static id tables are
 /// approximated by each device's driver in the capture (<see cref="SimulatedDevice.NativeDriver"/>).
 /// 6.1 differs in one way the contract does not see: while an unbind is blocked, reading
 /// <c>uevent</c> or <c>driver_override</c> and writing <c>driver_override</c> also block there
@@ -130,8 +136,12 @@ public sealed partial class SimulatedKernel : IKernel, IDisposable
         if (_byDirectory.TryGetValue(parent, out var device))
         {
             if (attribute == "driver_override") return StoreDriverOverride(device, value, count);
+            if (attribute == "sriov_numvfs" && device.Sriov is not null) return StoreNumVfs(device, value, out blocked);
+            if (attribute == "sriov_drivers_autoprobe" && device.Sriov is not null) return StoreAutoprobe(device, value);
             if (ReadOnlyDeviceAttributes.Contains(attribute)) return Errno.EACCES;
         }
+        if (parent.StartsWith("/sys/module/", StringComparison.Ordinal) && parent.EndsWith("/parameters", StringComparison.Ordinal))
+            return StoreModuleParameter(parent["/sys/module/".Length..^"/parameters".Length], attribute, value);
         throw new NotSupportedException($"The simulated kernel does not model writes to {hostPath} ({path}); add it to SimulatedKernel, checked against the real kernel.");
     }
 
@@ -187,10 +197,12 @@ public sealed partial class SimulatedKernel : IKernel, IDisposable
                 NativeDriver = driver,
                 Driver = driver,
                 Override = driverOverride is null or "(null)" or "" ? null : driverOverride,
+                Sriov = ReadSriov(directory),
             };
             _devices.Add(device);
             _byDirectory[directory] = device;
         }
+        LinkVirtualFunctions();
     }
 
     /// <summary>Header type from config byte 0x0e (bit 7 is the multifunction flag); the class when config is missing.</summary>

@@ -49,10 +49,12 @@ public class SimulatedKernelTests
         using var under = new SimulatedKernelUnderTest();
         var kernel = under.Kernel;
         kernel.LoadModule("vfio_pci", ["enable_sriov=1", "disable_idle_d3"]);
-        Assert.Equal("1", kernel.Files.ReadAttribute("/sys/module/vfio_pci/parameters/enable_sriov"));
+        // Bool parameters read back Y or N (seen: modprobe vfio-pci enable_sriov=1 shows Y).
+        Assert.Equal("Y", kernel.Files.ReadAttribute("/sys/module/vfio_pci/parameters/enable_sriov"));
         Assert.Equal("Y", kernel.Files.ReadAttribute("/sys/module/vfio_pci/parameters/disable_idle_d3"));
+        Assert.Equal("N", kernel.Files.ReadAttribute("/sys/module/vfio_pci/parameters/nointxmask"));
         kernel.LoadModule("vfio_pci", ["enable_sriov=0"]); // already loaded: modprobe changes nothing
-        Assert.Equal("1", kernel.Files.ReadAttribute("/sys/module/vfio_pci/parameters/enable_sriov"));
+        Assert.Equal("Y", kernel.Files.ReadAttribute("/sys/module/vfio_pci/parameters/enable_sriov"));
         Assert.Contains("vfio_iommu_type1 16384", kernel.Files.ReadAllText("/proc/modules"));
 
         var e = Assert.Throws<KernelException>(() => kernel.LoadModule("no_such_module", []));

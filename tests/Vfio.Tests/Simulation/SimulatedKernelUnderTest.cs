@@ -1,5 +1,6 @@
 using Vfio.Contracts;
 using Vfio.Execution.Kernel;
+using Vfio.Execution.Sriov;
 using Vfio.Host.Snapshot;
 using Vfio.Tests.Support;
 
@@ -37,7 +38,9 @@ public sealed class SimulatedKernelUnderTest : IKernelUnderTest
     /// <summary>An empty directory under the tree, as vfioctl would use on a host.</summary>
     public string StateDirectory => "/var/lib/vfioctl";
 
-    public IDisposable HoldGroupOpen(int group) => _kernel.HoldGroupOpen(group);
+    public IDisposable HoldGroupOpen(int group, string? options = null) => _kernel.HoldGroupOpen(group, options);
+
+    public IVfTokenApplier TokenApplier => new SimulatedVfTokenApplier(_kernel);
 
     public void Dispose()
     {

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Vfio.RealKernel.Tests.Sriov;
+
+/// <summary>The sriov commands as processes in a sriov lab guest: what a user runs, against the real /proc and sysfs.</summary>
+[Trait("topology", "sriov")]
+public class SriovCommandTests
+{
+    private static readonly string Vfioctl = Path.Combine(RepoRoot(), "artifacts/bin/vfioctl/debug/vfioctl.dll");
+    private const string Pf = "0000:01:00.0";
+
+    private static string RepoRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "vfioctl.slnx"))) dir = Path.GetDirectoryName(dir);
+        return dir ?? throw new DirectoryNotFoundException("vfioctl.slnx not found above " + AppContext.BaseDirectory);
+    }
+
+    private static (int Code, string Out) Cli(string state, params string[] args) => Guest.Run("dotnet", [Vfioctl, .. args, "--state-dir", state]);
+
+    [Fact]
+    public void A_vf_held_open_makes_disable_and_restore_refuse_promptly_naming_this_process()
+    {
+        Guest.Require("sriov");
+        using var k = LiveKernelUnderTest.Factory.Create(); // puts the guest back whatever happens
+        var state = k.StateDirectory;
+        var (code, output) = Cli(state, "sriov", "enable", Pf, "--vfs", "2", "--bind", "vfio-pci", "--json");
+        Assert.True(code == 0, output);
+        var vfs = JsonDocument.Parse(output).RootElement.GetProperty("result").GetProperty("vfs").EnumerateArray()
+            .Select(v => (Address: v.GetProperty("address").GetString()!, Group: v.GetProperty("iommuGroup").GetInt32())).ToList();
+        Assert.Equal(2, vfs.Count);
+
+        using (var hold = VfioGroupHold.Open(vfs[1].Group))
+        {
+            var me = $"pid {Environment.ProcessId} (";
+            (code, output) = Cli(state, "sriov", "list", "--json");
+            Assert.Equal(0, code);
+            var listed = JsonDocument.Parse(output).RootElement.GetProperty("pfs")[0].GetProperty("vfs")[1];
+            Assert.Equal(Environment.ProcessId, listed.GetProperty("openBy")[0].GetProperty("pid").GetInt32());
+
+            var watch = Stopwatch.StartNew();
+            (code, output) = Cli(state, "sriov", "disable", Pf);
+            Assert.True(code == 3, $"disable exited {code}: {output}");
+            Assert.Contains($"VF {vfs[1].Address} is open in userspace (/dev/vfio/{vfs[1].Group} held by {me}", output);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"the refusal took {watch.Elapsed}");
+            (code, output) = Cli(state, "sriov", "enable", Pf, "--vfs", "1");
+            Assert.Equal(3, code);
+            (code, output) = Cli(state, "restore", "--all");
+            Assert.True(code == 3, $"restore exited {code}: {output}");
+            Assert.Equal("2", File.ReadAllText($"/sys/bus/pci/devices/{Pf}/sriov_numvfs").Trim());
+        }
+        (code, output) = Cli(state, "sriov", "disable", Pf);
+        Assert.True(code == 0, output);
+        (code, output) = Cli(state, "restore", "--all");
+        Assert.True(code == 0, output);
+        Assert.Equal("nvme", Guest.DriverOf(PciAddress.Parse(Pf)));
+        Assert.Equal("0", File.ReadAllText($"/sys/bus/pci/devices/{Pf}/sriov_numvfs").Trim());
+    }
+
+    [Fact]
+    public void A_token_is_kept_root_only_and_printed_only_when_asked()
+    {
+        Guest.Require("sriov");
+        using var k = LiveKernelUnderTest.Factory.Create();
+        var state = k.StateDirectory;
+        const string token = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+        // From standard input: the token never appears on a command line.
+        var (code, output) = Guest.Run("/bin/sh", "-c", $"echo {token} | dotnet {Vfioctl} sriov token {Pf} --set - --state-dir {state}");
+        Assert.True(code == 0, output);
+        Assert.DoesNotContain(token, output);
+        var file = Path.Combine(state, "vf-tokens.json");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        Assert.Contains(token, File.ReadAllText(file));
+
+        (code, output) = Cli(state, "sriov", "token", Pf, "--json");
+        Assert.Equal(0, code);
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(output).RootElement.GetProperty("token").ValueKind);
+        (code, output) = Cli(state, "sriov", "token", Pf, "--show-token");
+        Assert.Equal(0, code);
+        Assert.Contains(token, output);
+
+        (code, output) = Cli(state, "sriov", "token", "0000:00:03.0", "--generate");
+        Assert.Equal(1, code);
+        Assert.Contains("neither an SR-IOV PF nor a VF", output);
+        (code, output) = Cli(state, "sriov", "token", Pf, "--set", "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f");
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("0f1e2d3c", output);
+    }
+}
