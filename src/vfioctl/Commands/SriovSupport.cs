@@ -17,10 +17,10 @@ namespace Vfioctl.Commands;
 internal static class SriovSupport
 {
     /// <summary>
-    /// Sets stored VF tokens in the kernel (open the PF through VFIO, VFIO_DEVICE_FEATURE
-    /// SET|PCI_VF_TOKEN). Null until the VFIO library is connected here: then
-    /// <c>sriov token --generate|--set</c> on a vfio-pci PF stores the token and reports that the
-    /// kernel still has its old one, and <c>sriov enable --pf-driver vfio-pci</c> notes the same.
+    /// Sets stored VF tokens in the kernel. Null (the default) means: on the live host, open the PF
+    /// through the VFIO library (<see cref="VfioTokenApplier"/>); under a directory <c>--root</c>
+    /// (a captured or simulated tree) there is no kernel to tell, so <c>sriov token</c> stores the
+    /// token and says the kernel was not changed. Tests put a simulated applier here.
     /// </summary>
     public static IVfTokenApplier? TokenApplier { get; set; }
 
@@ -53,7 +53,10 @@ internal static class SriovSupport
     };
 
     public static SriovExecutor Executor(string root, ParseResult parse, bool withTimeout = true) =>
-        new(CommandSupport.KernelFor(root), Options(parse, withTimeout)) { TokenApplier = TokenApplier };
+        new(CommandSupport.KernelFor(root), Options(parse, withTimeout))
+        {
+            TokenApplier = TokenApplier ?? (Path.GetFullPath(root) == "/" ? new VfioTokenApplier() : null),
+        };
 
     public static SriovFacts Facts(HostView view, PciDevice pf) => SriovFactsReader.Read(new HostFiles(view.Host.Root), pf);
 

@@ -87,4 +87,39 @@ public class SriovCommandTests
         Assert.Equal(2, code);
         Assert.DoesNotContain("0f1e2d3c", output);
     }
+
+    [Fact]
+    public void A_token_set_with_the_cli_on_a_userspace_pf_is_the_one_its_vfs_open_with()
+    {
+        Guest.Require("sriov");
+        using var k = LiveKernelUnderTest.Factory.Create();
+        var state = k.StateDirectory;
+        var vf = PciAddress.Parse("0000:01:00.1");
+        try
+        {
+            var (code, output) = Cli(state, "sriov", "enable", Pf, "--vfs", "2", "--pf-driver", "vfio-pci");
+            Assert.True(code == 0, output);
+            Assert.Equal("vfio-pci", Guest.DriverOf(PciAddress.Parse(Pf)));
+
+            // vfioctl opens the PF through the VFIO library and sets the token with VFIO_DEVICE_FEATURE.
+            const string token = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+            (code, output) = Guest.Run("/bin/sh", "-c", $"echo {token} | dotnet {Vfioctl} sriov token {Pf} --set - --state-dir {state}");
+            Assert.True(code == 0, output);
+            Assert.DoesNotContain(token, output);
+
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (Guest.DriverOf(vf) != "vfio-pci" && DateTime.UtcNow < deadline) Thread.Sleep(100);
+            var wrong = Userspace.OpenFailure.Expect(() => Vfio.Userspace.VfioSession.Open(vf, new Vfio.Userspace.VfioDeviceOptions { VfToken = Guid.NewGuid() }));
+            Assert.Equal(13, wrong.Errno);
+            using (var session = Vfio.Userspace.VfioSession.Open(vf, new Vfio.Userspace.VfioDeviceOptions { VfToken = Guid.Parse(token) }))
+                Assert.Equal(0x1b36, session.Device.Config.VendorId);
+        }
+        finally
+        {
+            var (code, output) = Cli(state, "restore", "--all");
+            Assert.True(code == 0, output);
+        }
+        Assert.Equal("nvme", Guest.DriverOf(PciAddress.Parse(Pf)));
+        Assert.Equal("0", File.ReadAllText($"/sys/bus/pci/devices/{Pf}/sriov_numvfs").Trim());
+    }
 }
