@@ -53,7 +53,7 @@ public static class SriovPlanner
         else if (request.PfToVfioPci)
             notes.Add($"{pf.Address} is already on {pf.Driver}.");
         else
-            PfDriverCanConfigure(pf, facts, pfOnVfio, refusals);
+            PfDriverCanConfigure(pf, facts, pfOnVfio, refusals, forEnable: true);
 
         // Binding the VFs.
         bool kernelPfDriver = !pfWillBeVfio;
@@ -90,7 +90,7 @@ public static class SriovPlanner
                     : $"{current} → 0 → {request.NumVfs}: the kernel does not change a non-zero VF count to another (EBUSY), so every VF is removed first",
             });
         }
-        if (pfWillBeVfio && facts.VfioPciEnableSriov != true)
+        if (request.PfToVfioPci && facts.VfioPciEnableSriov != true)
         {
             steps.Add(new SriovStep
             {
@@ -166,7 +166,7 @@ public static class SriovPlanner
         if (plan.CurrentVfs == 0)
             return plan with { Notes = [$"{pf.Address} has no VFs: nothing to remove."] };
 
-        PfDriverCanConfigure(pf, facts, DriverKinds.Classify(pf.Driver) == DriverKind.Vfio, refusals);
+        PfDriverCanConfigure(pf, facts, DriverKinds.Classify(pf.Driver) == DriverKind.Vfio, refusals, forEnable: false);
         var open = OpenVfs.Find(host, facts, pf);
         RefuseOpenAndUsed(host, pf, open, refusals);
         return plan with
@@ -196,15 +196,18 @@ public static class SriovPlanner
     private static int CurrentVfs(PciDevice? pf) => pf?.Sriov is { } s ? s.NumVfs ?? s.VirtualFunctions.Length : 0;
 
     /// <summary>Refuses a PF whose driver the kernel will not ask to configure SR-IOV (ENOENT from sriov_numvfs).</summary>
-    private static void PfDriverCanConfigure(PciDevice pf, SriovFacts facts, bool pfOnVfio, List<Refusal> refusals)
+    private static void PfDriverCanConfigure(PciDevice pf, SriovFacts facts, bool pfOnVfio, List<Refusal> refusals, bool forEnable)
     {
         var a = pf.Address;
+        var enableSriovFix = forEnable
+            ? "Add --pf-driver vfio-pci to set it, or: echo Y > /sys/module/vfio_pci/parameters/enable_sriov"
+            : $"Set it (echo Y > /sys/module/vfio_pci/parameters/enable_sriov), or return the PF to its own driver with 'vfioctl restore {a}': vfio-pci removes the VFs when it lets the PF go";
         if (pf.Driver is null)
-            refusals.Add(new Refusal(a, $"{a} has no driver: the kernel changes VFs only through the PF's driver (ENOENT: \"no driver bound to device; cannot configure SR-IOV\"). Bind its driver again ('vfioctl restore {a}' if vfioctl moved it), or add --pf-driver vfio-pci to drive it from userspace.", false));
+            refusals.Add(new Refusal(a, $"{a} has no driver: the kernel changes VFs only through the PF's driver (ENOENT: \"no driver bound to device; cannot configure SR-IOV\"). Bind its driver again ('vfioctl restore {a}' if vfioctl moved it)" + (forEnable ? ", or add --pf-driver vfio-pci to drive it from userspace." : "."), false));
         else if (pf.Driver == DriverKinds.PciStub)
             refusals.Add(new Refusal(a, $"{a} is on pci-stub, which has no SR-IOV support (the kernel would answer ENOENT). Return it to its own driver first.", false));
         else if (pfOnVfio && facts.VfioPciEnableSriov != true)
-            refusals.Add(new Refusal(a, $"{a} is on {pf.Driver}, which changes VFs only with vfio-pci's enable_sriov parameter set, and it is not (the kernel would answer ENOENT). Add --pf-driver vfio-pci to set it, or: echo Y > /sys/module/vfio_pci/parameters/enable_sriov", false));
+            refusals.Add(new Refusal(a, $"{a} is on {pf.Driver}, which changes VFs only with vfio-pci's enable_sriov parameter set, and it is not (the kernel would answer ENOENT). {enableSriovFix}.", false));
     }
 
     /// <summary>VFs open in userspace block removal (never overridable); VFs the host uses (mounted, addressed) are overridable.</summary>

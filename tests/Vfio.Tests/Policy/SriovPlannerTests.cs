@@ -88,6 +88,19 @@ public class SriovPlannerTests
     }
 
     [Fact]
+    public void Vfio_pci_with_enable_sriov_off_cannot_remove_vfs_either_and_the_fix_is_named()
+    {
+        var (host, _, facts) = Read("lab-sriov-vfio-pf-6.12");
+        facts = facts with { VfioPciEnableSriov = false };
+        var plan = SriovPlanner.PlanDisable(host, facts, Pf, force: true);
+        Assert.False(plan.CanApply);
+        var reason = Assert.Single(plan.Refusals).Reason;
+        Assert.Contains("ENOENT", reason);
+        Assert.Contains("vfioctl restore 0000:01:00.0", reason);
+        Assert.DoesNotContain("--pf-driver", reason);
+    }
+
+    [Fact]
     public void A_vf_is_not_a_pf_and_a_count_above_the_total_is_refused()
     {
         var (host, aliases, facts) = Read("lab-sriov-vfs-6.12");
