@@ -62,7 +62,8 @@ internal sealed class LiveKernelUnderTest : IKernelUnderTest
         return hold;
     }
 
-    public IVfTokenApplier TokenApplier { get; } = new LiveVfTokenApplier();
+    /// <summary>vfioctl's own applier, on the VFIO library: the contract tests check the production path.</summary>
+    public IVfTokenApplier TokenApplier { get; } = new Vfioctl.VfioTokenApplier();
 
     public void Dispose()
     {
