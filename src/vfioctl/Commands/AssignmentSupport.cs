@@ -152,8 +152,16 @@ internal static partial class AssignmentSupport
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        WriteRefusals(w, plan.Refusals);
+        w.Strings("notes", plan.Notes);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The <c>refusals</c> array of a plan (assignment or SR-IOV): address, reason, overridable.</summary>
+    public static void WriteRefusals(Utf8JsonWriter w, IEnumerable<Refusal> refusals)
+    {
         w.WriteStartArray("refusals");
-        foreach (var r in plan.Refusals)
+        foreach (var r in refusals)
         {
             w.WriteStartObject();
             w.StringOrNull("address", r.Address?.ToString());
@@ -162,8 +170,6 @@ internal static partial class AssignmentSupport
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.Strings("notes", plan.Notes);
-        w.WriteEndObject();
     }
 
     public static void WriteResult(Utf8JsonWriter w, ExecutionResult r)

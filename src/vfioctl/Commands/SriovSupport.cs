@@ -159,16 +159,7 @@ internal static class SriovSupport
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.WriteStartArray("refusals");
-        foreach (var refusal in plan.Refusals)
-        {
-            w.WriteStartObject();
-            w.StringOrNull("address", refusal.Address?.ToString());
-            w.WriteString("reason", refusal.Reason);
-            w.WriteBoolean("overridable", refusal.Overridable);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        AssignmentSupport.WriteRefusals(w, plan.Refusals);
         w.Strings("notes", plan.Notes);
         w.WriteEndObject();
     }
