@@ -63,6 +63,22 @@ public readonly record struct PciAddress(uint Domain, byte Bus, byte Device, byt
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{Domain:x4}:{Bus:x2}:{Device:x2}.{Function:x1}");
 
+    /// <summary>The address as one number in bus order (domain, bus, device, function).</summary>
+    private ulong Key => ((ulong)Domain << 24) | ((uint)Bus << 16) | ((uint)Device << 8) | Function;
+
+    /// <inheritdoc />
+    public bool Equals(PciAddress other) => Key == other.Key;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => Key.GetHashCode();
+
+    /// <summary>
+    /// Orders addresses as the kernel lists them. Sort with this delegate rather than the default
+    /// comparer: the default one is built by reflection at run time, which costs a JIT compilation
+    /// in every short-lived command (see bench/README.md, "Where vfioctl's time goes").
+    /// </summary>
+    public static readonly Comparison<PciAddress> Order = static (a, b) => a.Key.CompareTo(b.Key);
+
     /// <inheritdoc />
     public int CompareTo(PciAddress other)
     {

@@ -77,7 +77,9 @@ public sealed class Assigner(IKernel kernel, ExecutionOptions options)
                 log.Add($"loaded module {m.Module}");
             }
             // 3. Move each member, fences first so the group never has an unfenced host driver next to a vfio one.
-            foreach (var s in changes.OrderBy(s => s.Action == StepAction.Fence ? 0 : 1).ThenBy(s => s.Address))
+            var order = new List<DeviceStep>(changes);
+            order.Sort(static (x, y) => ApplyRank(x) != ApplyRank(y) ? ApplyRank(x) - ApplyRank(y) : PciAddress.Order(x.Address, y.Address));
+            foreach (var s in order)
             {
                 var before = ops.CurrentDriver(s.Address);
                 var driver = ResolveDriverName(s);
@@ -89,7 +91,8 @@ public sealed class Assigner(IKernel kernel, ExecutionOptions options)
             journal.Save();
             foreach (var s in plan.Steps.Where(s => s.Action == StepAction.Keep))
                 outcomes.Add(new DeviceOutcome(s.Address, s.FromDriver, s.FromDriver, s.Reason));
-            return new ExecutionResult { Succeeded = true, Devices = [.. outcomes.OrderBy(o => o.Address)], Log = [.. log] };
+            outcomes.Sort(static (x, y) => PciAddress.Order(x.Address, y.Address));
+            return new ExecutionResult { Succeeded = true, Devices = [.. outcomes], Log = [.. log] };
         }
         catch (KernelException e) when (e.Error == Errno.ETIMEDOUT)
         {
@@ -195,7 +198,9 @@ public sealed class Assigner(IKernel kernel, ExecutionOptions options)
 
         // Userspace drivers first, fences last, PFs with SR-IOV state at the very end: the group never has
         // a kernel driver next to a vfio one with no fence, and VFs are dealt with before their PF.
-        foreach (var e in entries.OrderBy(e => e.SriovChanged ? 2 : e.BoundTo == "pci-stub" ? 1 : 0).ThenBy(e => e.Address, StringComparer.Ordinal))
+        var ordered = new List<JournalEntry>(entries);
+        ordered.Sort(static (x, y) => RestoreRank(x) != RestoreRank(y) ? RestoreRank(x) - RestoreRank(y) : string.CompareOrdinal(x.Address, y.Address));
+        foreach (var e in ordered)
         {
             var a = PciAddress.Parse(e.Address);
             if (e.PhysFn is { } physfn && (pfsLosingVfs.Contains(physfn) || !kernel.Files.DirectoryExists(BindingOps.DevicePath(a))))
@@ -281,6 +286,10 @@ public sealed class Assigner(IKernel kernel, ExecutionOptions options)
             sriov.SetNumVfs(a, n);
         }
     }
+
+    // Orders as plain list sorts: LINQ's OrderBy over value-type keys is compiled at run time.
+    private static int ApplyRank(DeviceStep s) => s.Action == StepAction.Fence ? 0 : 1;
+    private static int RestoreRank(JournalEntry e) => e.SriovChanged ? 2 : e.BoundTo == "pci-stub" ? 1 : 0;
 
     /// <summary>Journal entries of VFs of <paramref name="pf"/> that no longer exist are forgotten.</summary>
     private void ForgetVfsOf(Journal journal, PciAddress pf)

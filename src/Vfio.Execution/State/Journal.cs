@@ -39,14 +39,24 @@ public sealed class Journal
 {
 
     private readonly string _path;
-    private readonly SortedDictionary<string, JournalEntry> _entries = new(StringComparer.Ordinal);
+    // A plain dictionary, sorted when listed: a SortedDictionary is compiled at run time in every command.
+    private readonly Dictionary<string, JournalEntry> _entries = new(StringComparer.Ordinal);
 
     private Journal(string path) => _path = path;
 
     /// <summary>File name inside the state directory.</summary>
     public const string FileName = "journal.json";
 
-    public IReadOnlyCollection<JournalEntry> Entries => _entries.Values;
+    /// <summary>The entries in address order.</summary>
+    public IReadOnlyCollection<JournalEntry> Entries
+    {
+        get
+        {
+            var list = new List<JournalEntry>(_entries.Values);
+            list.Sort(static (a, b) => string.CompareOrdinal(a.Address, b.Address));
+            return list;
+        }
+    }
 
     public JournalEntry? Find(PciAddress a) => _entries.GetValueOrDefault(a.ToString());
 
@@ -109,7 +119,7 @@ public sealed class Journal
         var dir = Path.GetDirectoryName(_path)!;
         Directory.CreateDirectory(dir);
         var tmp = _path + ".tmp";
-        var json = JournalFile.Format(_entries.Values);
+        var json = JournalFile.Format(Entries);
         using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             f.Write(json);

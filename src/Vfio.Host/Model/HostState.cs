@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Collections.Immutable;
 
 namespace Vfio.Host.Model;
@@ -43,18 +42,30 @@ public sealed record HostState
     /// <summary>Host-level problems met while reading (one sentence each).</summary>
     public ImmutableArray<string> Warnings { get; init; } = [];
 
-    private FrozenDictionary<PciAddress, PciDevice>? _byAddress;
-    private FrozenDictionary<int, IommuGroup>? _byGroup;
+    // Plain dictionaries: a frozen one is built once per short-lived command and its value-type
+    // instantiations are compiled at run time, which costs more than the lookups it saves.
+    private Dictionary<PciAddress, PciDevice>? _byAddress;
+    private Dictionary<int, IommuGroup>? _byGroup;
 
     public PciDevice? FindDevice(PciAddress address)
     {
-        _byAddress ??= Devices.ToFrozenDictionary(d => d.Address);
+        if (_byAddress is null)
+        {
+            var map = new Dictionary<PciAddress, PciDevice>(Devices.Length);
+            foreach (var d in Devices) map.TryAdd(d.Address, d);
+            _byAddress = map;
+        }
         return _byAddress.GetValueOrDefault(address);
     }
 
     public IommuGroup? FindGroup(int id)
     {
-        _byGroup ??= Groups.ToFrozenDictionary(g => g.Id);
+        if (_byGroup is null)
+        {
+            var map = new Dictionary<int, IommuGroup>(Groups.Length);
+            foreach (var g in Groups) map.TryAdd(g.Id, g);
+            _byGroup = map;
+        }
         return _byGroup.GetValueOrDefault(id);
     }
 

@@ -129,10 +129,11 @@ internal static class HolderReader
     {
         var names = files.List("/sys/class/net");
         if (names.Count == 0) yield break;
-        var net = NetworkTables.Read(files);
+        NetworkTables? net = null; // read only once a PCI device has an interface (lo and virtual ones do not)
         foreach (var name in names.Order(StringComparer.Ordinal))
         {
             if (SysfsParse.OwningDevice(files.ReadLink($"/sys/class/net/{name}")) is not { } owner) continue;
+            net ??= NetworkTables.Read(files);
             yield return (owner, new NetHolder
             {
                 Name = name,

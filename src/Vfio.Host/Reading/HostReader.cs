@@ -63,7 +63,7 @@ public static class HostReader
             if (PciAddress.TryParse(n, out var a) && n.Length >= 12) addresses.Add(a);
             else hostWarnings.Add($"Ignored an entry of {PciDevicesDir} that is not a PCI address: '{n}'.");
         }
-        addresses.Sort();
+        addresses.Sort(PciAddress.Order);
 
         var devices = new PciDevice[addresses.Count];
         // Each device is independent; two threads halve the wall time on large hosts.
@@ -100,15 +100,29 @@ public static class HostReader
     private static ImmutableArray<IommuGroup> GroupsFromDevices(HostFiles files, PciDevice[] devices)
     {
         var vfioNodes = files.List("/dev/vfio").ToHashSet(StringComparer.Ordinal);
-        return [.. devices.Where(d => d.IommuGroup is not null)
-            .GroupBy(d => d.IommuGroup!.Value)
-            .OrderBy(g => g.Key)
-            .Select(g => new IommuGroup
+        // Plain loops and list sorts: LINQ's ordering over value-type keys is compiled at run time.
+        var byGroup = new Dictionary<int, List<PciAddress>>();
+        foreach (var d in devices)
+        {
+            if (d.IommuGroup is not { } id) continue;
+            if (!byGroup.TryGetValue(id, out var members)) byGroup[id] = members = [];
+            members.Add(d.Address);
+        }
+        var ids = new List<int>(byGroup.Keys);
+        ids.Sort(static (a, b) => a.CompareTo(b));
+        var groups = new IommuGroup[ids.Count];
+        for (int i = 0; i < groups.Length; i++)
+        {
+            var members = byGroup[ids[i]];
+            members.Sort(PciAddress.Order);
+            groups[i] = new IommuGroup
             {
-                Id = g.Key,
-                Devices = [.. g.Select(d => d.Address).Order()],
-                VfioNode = VfioNode(vfioNodes, g.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            })];
+                Id = ids[i],
+                Devices = [.. members],
+                VfioNode = VfioNode(vfioNodes, ids[i].ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            };
+        }
+        return ImmutableArray.Create(groups);
     }
 
     private static string? VfioNode(HashSet<string> nodes, string name) =>
@@ -133,7 +147,7 @@ public static class HostReader
                 if (member.Length >= 12 && PciAddress.TryParse(member, out var a)) pci.Add(a);
                 else other.Add(member);
             }
-            pci.Sort();
+            pci.Sort(PciAddress.Order);
             string? node = VfioNode(vfioNodes, name);
             result.Add(new IommuGroup
             {

@@ -52,9 +52,12 @@ internal static class ProcessScanner
                 if (!list.Any(p => p.Pid == pid)) list.Add(Process());
             }
         }
-        return new Result(
-            byGroup.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.ToImmutableArray()),
-            [.. deviceFds.Distinct()]);
+        // Built with a builder and loops: LINQ over these value-type pairs is compiled at run time.
+        var users = ImmutableDictionary.CreateBuilder<int, ImmutableArray<ProcessRef>>();
+        foreach (var (group, list) in byGroup) users[group] = [.. list];
+        var distinct = new List<VfioDeviceFd>(deviceFds.Count);
+        foreach (var d in deviceFds) if (!distinct.Contains(d)) distinct.Add(d);
+        return new Result(users.ToImmutable(), [.. distinct]);
     }
 
     /// <summary>The device in a <c>vfio-device-syspath: /sys/devices/.../0000:e8:00.0</c> fdinfo line (6.17+), if any.</summary>

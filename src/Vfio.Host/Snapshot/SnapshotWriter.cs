@@ -59,16 +59,7 @@ public sealed class SnapshotWriter
         foreach (var n in _files.List("/dev/vfio")) _regular[$"/dev/vfio/{n}"] = []; // presence is what matters
 
         var release = _files.ReadAttribute("/proc/sys/kernel/osrelease");
-        var manifest = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
-        {
-            ["format"] = 1,
-            ["tool"] = toolVersion,
-            ["capturedUtc"] = DateTime.UtcNow.ToString("O"),
-            ["kernelRelease"] = release,
-            ["root"] = _files.Root,
-            ["devices"] = devices,
-            ["groups"] = groups,
-        }, new JsonSerializerOptions { WriteIndented = true });
+        var manifest = WriteManifest(toolVersion, release, devices, groups);
 
         long bytes = 0;
         using (var gz = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true))
@@ -86,6 +77,24 @@ public sealed class SnapshotWriter
                 tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, path.TrimStart('/')) { LinkName = target });
         }
         return new SnapshotSummary(_regular.Count, _links.Count, devices, groups, bytes);
+    }
+
+    private byte[] WriteManifest(string toolVersion, string? release, int devices, int groups)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("format", 1);
+            w.WriteString("tool", toolVersion);
+            w.WriteString("capturedUtc", DateTime.UtcNow.ToString("O"));
+            if (release is null) w.WriteNull("kernelRelease"); else w.WriteString("kernelRelease", release);
+            w.WriteString("root", _files.Root);
+            w.WriteNumber("devices", devices);
+            w.WriteNumber("groups", groups);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static void WriteFile(TarWriter tar, string name, byte[] data) =>

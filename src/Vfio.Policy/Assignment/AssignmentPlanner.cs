@@ -16,7 +16,7 @@ public static class AssignmentPlanner
     {
         var refusals = new List<Refusal>();
         var notes = new List<string>();
-        var groups = new SortedSet<int>();
+        var groups = new List<int>(); // distinct, sorted below (a SortedSet<int> is compiled at run time)
 
         if (!host.IommuEnabled)
             refusals.Add(new Refusal(null, "This host has no IOMMU groups, so nothing can be given to userspace safely (run 'vfioctl groups' for what to change).", false));
@@ -26,8 +26,9 @@ public static class AssignmentPlanner
             var d = host.FindDevice(t);
             if (d is null) refusals.Add(new Refusal(t, $"No PCI device {t} on this host.", false));
             else if (d.IommuGroup is null) { if (host.IommuEnabled) refusals.Add(new Refusal(t, $"{t} has no IOMMU group.", false)); }
-            else groups.Add(d.IommuGroup.Value);
+            else if (!groups.Contains(d.IommuGroup.Value)) groups.Add(d.IommuGroup.Value);
         }
+        groups.Sort(static (a, b) => a.CompareTo(b));
 
         var fence = request.Fence.ToHashSet();
         foreach (var f in fence)

@@ -41,4 +41,27 @@ public class PciAddressTests
         Assert.Equal("0000:00:02.0", b.ToString());
         Assert.True(b.CompareTo(a) < 0);
     }
+
+    [Fact]
+    public void Equality_hash_and_order_agree_for_every_field()
+    {
+        // Every field matters, including values the parser never produces (the constructor takes any byte).
+        PciAddress[] all =
+        [
+            new(0, 0, 0, 0), new(0, 0, 0, 7), new(0, 0, 0x1f, 0), new(0, 0, 0xff, 0xff), new(0, 1, 0, 0),
+            new(0, 0xff, 0xff, 0xff), new(1, 0, 0, 0), new(0x10000, 0, 0, 0), new(uint.MaxValue, 0xff, 0xff, 0xff),
+        ];
+        for (int i = 0; i < all.Length; i++)
+            for (int j = 0; j < all.Length; j++)
+            {
+                Assert.Equal(i == j, all[i].Equals(all[j]));
+                Assert.Equal(i == j, all[i] == all[j]);
+                Assert.Equal(Math.Sign(i.CompareTo(j)), Math.Sign(PciAddress.Order(all[i], all[j])));
+                Assert.Equal(Math.Sign(i.CompareTo(j)), Math.Sign(all[i].CompareTo(all[j])));
+            }
+        Assert.Equal(new PciAddress(0x10000, 3, 4, 5).GetHashCode(), PciAddress.Parse("10000:03:04.5").GetHashCode());
+        var shuffled = all.Reverse().ToList();
+        shuffled.Sort(PciAddress.Order);
+        Assert.Equal(all, shuffled);
+    }
 }
