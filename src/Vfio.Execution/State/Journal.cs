@@ -113,10 +113,21 @@ public sealed class Journal
 
     public void Forget(PciAddress a) => _entries.Remove(a.ToString());
 
-    /// <summary>Writes the journal durably.</summary>
+    /// <summary>Writes the journal durably; an empty journal removes the file.</summary>
     public void Save()
     {
         var dir = Path.GetDirectoryName(_path)!;
+        if (_entries.Count == 0)
+        {
+            // Nothing left to restore: no file (an absent journal reads as empty, and the next
+            // command has nothing to parse).
+            if (File.Exists(_path))
+            {
+                File.Delete(_path);
+                FsyncDirectory(dir);
+            }
+            return;
+        }
         Directory.CreateDirectory(dir);
         var tmp = _path + ".tmp";
         var json = JournalFile.Format(Entries);
@@ -155,7 +166,7 @@ internal static class JournalFile
     public static byte[] Format(IEnumerable<JournalEntry> entries)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(buffer, Vfio.Json.JsonEscaping.WriterOptions(indented: true)))
         {
             w.WriteStartObject();
             w.WriteNumber("version", Version);

@@ -82,7 +82,7 @@ public sealed class SnapshotWriter
     private byte[] WriteManifest(string toolVersion, string? release, int devices, int groups)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(buffer, Vfio.Json.JsonEscaping.WriterOptions(indented: true)))
         {
             w.WriteStartObject();
             w.WriteNumber("format", 1);

@@ -42,7 +42,7 @@ internal static class LabTopologiesCommand
     private static string ToJson()
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, Vfio.Json.JsonEscaping.WriterOptions(indented: true)))
         {
             w.WriteStartObject();
             w.WriteString("default", Topologies.Default.Name);

@@ -1,4 +1,4 @@
-using System.Text.Encodings.Web;
+using Vfio.Json;
 using System.Text.Json;
 
 namespace Vfioctl.Output;
@@ -9,7 +9,7 @@ internal static class Json
     public static void Write(TextWriter output, Action<Utf8JsonWriter> body)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var w = new Utf8JsonWriter(buffer, JsonEscaping.WriterOptions(indented: true)))
             body(w);
         output.Write(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
         output.WriteLine();
