@@ -13,6 +13,9 @@ usage: bench/bind-vs-driverctl.sh [options]
   --rounds N        rounds in the guest, method order alternating (default 5)
   --numvfs N        VFs to create on 0000:01:00.0 and bind (default 64, at most 64)
   --kernel K        lab kernel, 6.12 or 6.1 (default 6.12)
+  --cpu MODEL       the guest's QEMU CPU model (default max: SSE4.2 and AVX2, as every host with an
+                    IOMMU has; 'default' for QEMU's qemu64, which lacks SSSE3 and SSE4 and makes
+                    .NET set aside part of its precompiled code; see bench/README.md)
   --timeout S       lab timeout in seconds, boot included (default 3000)
   --wait-quiet S    wait up to S seconds for other QEMU guests on this machine to finish before
                     booting (default 900; 0: do not wait). Other guests share the CPUs and make
@@ -27,6 +30,7 @@ USAGE
 ROUNDS=5
 NUMVFS=64
 KERNEL=6.12
+CPU=max
 TIMEOUT=3000
 WAIT_QUIET=900
 JIT=1
@@ -36,6 +40,7 @@ while (($#)); do
         --rounds) ROUNDS="$2"; shift 2 ;;
         --numvfs) NUMVFS="$2"; shift 2 ;;
         --kernel) KERNEL="$2"; shift 2 ;;
+        --cpu) CPU="$2"; shift 2 ;;
         --timeout) TIMEOUT="$2"; shift 2 ;;
         --wait-quiet) WAIT_QUIET="$2"; shift 2 ;;
         --no-jit) JIT=0; shift ;;
@@ -139,7 +144,8 @@ else
     GUEST_LOG=$OUT/guest.log
     log "running one lab guest (sriov, kernel $KERNEL): bash bench/bind-vfs/guest.sh ${GUEST_ARGS[*]}"
     set +e
-    "${LAB[@]}" lab run --topology sriov --kernel "$KERNEL" --timeout "$TIMEOUT" -- \
+    CPU_ARGS=(); [[ "$CPU" == default ]] || CPU_ARGS=(--cpu "$CPU")
+    "${LAB[@]}" lab run --topology sriov --kernel "$KERNEL" "${CPU_ARGS[@]}" --timeout "$TIMEOUT" -- \
         bash bench/bind-vfs/guest.sh "${GUEST_ARGS[@]}" 2> >(tee "$OUT/lab.err" >&2) | tee "$GUEST_LOG"
     LAB_RC=${PIPESTATUS[0]}
     set -e

@@ -213,6 +213,11 @@ echo "== guest: $(uname -r), $(nproc) CPUs, topology ${VFIOCTL_LAB_TOPOLOGY:-?}"
 [[ -d $PF ]] || { echo "guest.sh: no PF at $PF (is this the sriov topology?)" >&2; exit 1; }
 command -v driverctl >/dev/null || { echo "guest.sh: driverctl is not installed on the host (apt-get install driverctl)" >&2; exit 1; }
 rec "INFO kernel=$(uname -r) cpus=$(nproc) pf=$PF_ADDR numvfs=$NUMVFS rounds=$ROUNDS"
+# The CPU model decides how much of .NET's precompiled code the guest can use (bench/README.md).
+cpu_model=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//; s/ /_/g')
+cpu_flags=$(grep -m1 '^flags' /proc/cpuinfo)
+isa=""; for f in ssse3 sse4_2 popcnt avx2; do [[ " $cpu_flags " == *" $f "* ]] && isa="$isa${isa:+,}$f"; done
+rec "INFO cpu_model=$cpu_model cpu_isa=${isa:-none}"
 rec "INFO driverctl=$(dpkg-query -W -f '${Version}' driverctl 2>/dev/null || echo unknown) dotnet=$(ls /usr/share/dotnet/shared/Microsoft.NETCore.App 2>/dev/null | tail -1)"
 
 t0=$(now_us)

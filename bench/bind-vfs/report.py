@@ -187,6 +187,7 @@ def table(hdr, rows):
 print()
 print(f"bind-vs-driverctl: {N} VFs of {info.get('pf')} to vfio-pci and back, {ROUNDS} rounds (method order alternating) in one lab guest")
 print(f"  guest: kernel {info.get('kernel')}, {info.get('cpus')} vCPUs under QEMU TCG; .NET {info.get('dotnet')}; driverctl {info.get('driverctl')}")
+print(f"  guest CPU: {str(info.get('cpu_model', '?')).replace('_', ' ')} (of ssse3, sse4_2, popcnt, avx2 it has: {info.get('cpu_isa', '?')})")
 print(f"  host: {platform.node()}, {os.cpu_count()} CPUs" + ("" if not load else
       f"; during the run load average {load['load1_mean']:.2f} (max {load['load1_max']:.2f}), "
       f"other QEMU guests running in {100 * load['share_with_other_guests']:.0f}% of {load['samples']} samples"))

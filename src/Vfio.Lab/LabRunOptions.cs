@@ -20,6 +20,14 @@ public sealed record LabRunOptions(IReadOnlyList<string> Command)
     public int MemoryMiB { get; init; } = 2048;
 
     /// <summary>
+    /// QEMU's CPU model (<c>-cpu</c>), or null for QEMU's default (<c>qemu64</c>: no SSSE3 or
+    /// SSE4, which no machine with an IOMMU lacks; <c>max</c> emulates every feature TCG has,
+    /// SSE4.2 and AVX2 among them). It changes how much of .NET's precompiled code the guest can
+    /// use (bench/README.md), not what the kernel does.
+    /// </summary>
+    public string? CpuModel { get; init; }
+
+    /// <summary>
     /// After the command, open an interactive shell in the guest on the console
     /// instead of powering off (only when <see cref="Interactive"/>; no timeout
     /// applies to the shell).

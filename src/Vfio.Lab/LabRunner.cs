@@ -277,6 +277,7 @@ public sealed class LabRunner
         return
         [
             "-accel", "tcg",
+            .. (options.CpuModel is { } cpu ? new[] { "-cpu", cpu } : []),
             "-m", options.MemoryMiB.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-smp", "2",
             "-machine", "q35,kernel-irqchip=split",

@@ -52,7 +52,9 @@ internal static class Cli
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var root = Build(NamedCommand(args));
-        var config = new InvocationConfiguration();
+        // No SIGINT/SIGTERM hook: every action is synchronous, and a signal ends the process as the
+        // runtime does by default (a bind cut short is what the journal is for).
+        var config = new InvocationConfiguration { ProcessTerminationTimeout = null };
         if (stdout is not null) config.Output = stdout;
         if (stderr is not null) config.Error = stderr;
         var parse = root.Parse(args);

@@ -57,6 +57,18 @@ internal static class LabRunCommand
             if (r.GetValueOrDefault<int>() < 512) r.AddError("--memory must be at least 512 (MiB)");
         });
 
+        var cpu = new Option<string>("--cpu")
+        {
+            Description = "QEMU CPU model for the guest (default: QEMU's qemu64; 'max' has SSE4.2 and AVX2 like any host with an IOMMU)",
+            HelpName = "MODEL",
+        };
+        cpu.Validators.Add(r =>
+        {
+            var v = r.GetValueOrDefault<string>();
+            if (v is not null && (v.Length == 0 || !v.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+                r.AddError($"--cpu '{v}' is not a QEMU CPU model name (letters, digits, '-', '_', '.'; see qemu-system-x86_64 -cpu help)");
+        });
+
         var keepGoing = new Option<bool>("--keep-going")
         {
             Description = "After the command, open a shell in the guest on this terminal instead of powering off " +
@@ -74,7 +86,7 @@ internal static class LabRunCommand
             "Boot a guest with a topology and run COMMAND in it, in this directory, on this machine's file system; " +
             "exits with COMMAND's status")
         {
-            topology, kernel, timeout, bootTimeout, memory, keepGoing, commandArgument,
+            topology, kernel, timeout, bootTimeout, memory, cpu, keepGoing, commandArgument,
         };
         command.SetAction(parse =>
         {
@@ -87,6 +99,7 @@ internal static class LabRunCommand
                 Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
                 BootTimeout = TimeSpan.FromSeconds(parse.GetValue(bootTimeout)),
                 MemoryMiB = parse.GetValue(memory),
+                CpuModel = parse.GetValue(cpu),
                 KeepGoing = parse.GetValue(keepGoing),
                 Interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected,
             };
