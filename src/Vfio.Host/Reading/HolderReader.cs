@@ -11,8 +11,9 @@ namespace Vfio.Host.Reading;
 /// </summary>
 internal static class HolderReader
 {
-    public static PciDevice[] Attach(HostFiles files, PciDevice[] devices, List<string> warnings)
+    public static PciDevice[] Attach(HostFiles files, PciDevice[] devices, List<string> warnings, IReadOnlySet<PciAddress>? scope = null)
     {
+        bool InScope(PciAddress a) => scope is null || scope.Contains(a);
         var byDevice = new Dictionary<PciAddress, List<DeviceHolder>>();
         void Add(PciAddress a, DeviceHolder h)
         {
@@ -20,12 +21,12 @@ internal static class HolderReader
             list.Add(h);
         }
 
-        foreach (var (owner, holder) in ReadBlock(files, warnings)) Add(owner, holder);
-        foreach (var (owner, holder) in ReadNet(files)) Add(owner, holder);
+        foreach (var (owner, holder) in ReadBlock(files, warnings, InScope)) Add(owner, holder);
+        foreach (var (owner, holder) in ReadNet(files, InScope)) Add(owner, holder);
         foreach (var name in files.List("/sys/class/drm"))
         {
             if (!IsCardName(name)) continue;
-            if (SysfsParse.OwningDevice(files.ReadLink($"/sys/class/drm/{name}")) is { } owner)
+            if (SysfsParse.OwningDevice(files.ReadLink($"/sys/class/drm/{name}")) is { } owner && InScope(owner))
                 Add(owner, new DrmHolder { Name = name });
         }
 
@@ -46,12 +47,10 @@ internal static class HolderReader
 
     // ---- block ----
 
-    private static IEnumerable<(PciAddress, DeviceHolder)> ReadBlock(HostFiles files, List<string> warnings)
+    private static IEnumerable<(PciAddress, DeviceHolder)> ReadBlock(HostFiles files, List<string> warnings, Func<PciAddress, bool> inScope)
     {
         var names = files.List("/sys/class/block");
         if (names.Count == 0) yield break;
-        var mounts = MountTable.Read(files);
-        var swaps = ReadSwaps(files);
 
         // Disks and partitions, grouped by the disk they belong to.
         var disks = new Dictionary<string, (PciAddress Owner, string Path)>(StringComparer.Ordinal);
@@ -59,7 +58,7 @@ internal static class HolderReader
         foreach (var name in names)
         {
             var link = files.ReadLink($"/sys/class/block/{name}");
-            if (SysfsParse.OwningDevice(link) is not { } owner) continue;
+            if (SysfsParse.OwningDevice(link) is not { } owner || !inScope(owner)) continue;
             if (files.Exists($"/sys/class/block/{name}/partition"))
             {
                 // .../block/sda/sda1: the parent directory is the disk.
@@ -70,6 +69,9 @@ internal static class HolderReader
             }
             else disks[name] = (owner, link!);
         }
+        if (disks.Count == 0) yield break;
+        var mounts = MountTable.Read(files);
+        var swaps = ReadSwaps(files);
 
         foreach (var (disk, (owner, _)) in disks.OrderBy(d => d.Key, StringComparer.Ordinal))
         {
@@ -125,14 +127,14 @@ internal static class HolderReader
 
     // ---- net ----
 
-    private static IEnumerable<(PciAddress, DeviceHolder)> ReadNet(HostFiles files)
+    private static IEnumerable<(PciAddress, DeviceHolder)> ReadNet(HostFiles files, Func<PciAddress, bool> inScope)
     {
         var names = files.List("/sys/class/net");
         if (names.Count == 0) yield break;
         NetworkTables? net = null; // read only once a PCI device has an interface (lo and virtual ones do not)
         foreach (var name in names.Order(StringComparer.Ordinal))
         {
-            if (SysfsParse.OwningDevice(files.ReadLink($"/sys/class/net/{name}")) is not { } owner) continue;
+            if (SysfsParse.OwningDevice(files.ReadLink($"/sys/class/net/{name}")) is not { } owner || !inScope(owner)) continue;
             net ??= NetworkTables.Read(files);
             yield return (owner, new NetHolder
             {

@@ -11,6 +11,13 @@ public sealed record HostReadOptions
     public bool Holders { get; init; } = true;
 
     /// <summary>
+    /// With <see cref="Holders"/>: look only on these devices and the other members of their IOMMU
+    /// groups (everything a plan for them can move), so a bind does not read the mount, swap and
+    /// route tables for disks and interfaces elsewhere. Null: every device.
+    /// </summary>
+    public IReadOnlyCollection<PciAddress>? HoldersOnlyFor { get; init; }
+
+    /// <summary>
     /// Read each group's directory (type, reserved regions, non-PCI members). Without it, groups
     /// are formed from the devices' <c>iommu_group</c> links alone: enough for viability, and
     /// thousands of reads fewer on a large host.
@@ -74,7 +81,7 @@ public static class HostReader
             for (int i = 0; i < devices.Length; i++) devices[i] = PciDeviceReader.Read(files, addresses[i], options.Details);
 
         if (options.Holders)
-            devices = HolderReader.Attach(files, devices, hostWarnings);
+            devices = HolderReader.Attach(files, devices, hostWarnings, HolderScope(devices, options.HoldersOnlyFor));
 
         var groups = options.GroupDetails ? ReadGroups(files, hostWarnings, options.Details) : GroupsFromDevices(files, devices);
         var users = options.GroupUsers ? ProcessScanner.Scan(files) : null;
@@ -95,6 +102,19 @@ public static class HostReader
             VfioDeviceFds = users?.DeviceFds ?? [],
             Warnings = [.. hostWarnings],
         };
+    }
+
+    /// <summary>The devices named and every member of their groups; null for all devices.</summary>
+    private static HashSet<PciAddress>? HolderScope(PciDevice[] devices, IReadOnlyCollection<PciAddress>? named)
+    {
+        if (named is null) return null;
+        var scope = new HashSet<PciAddress>(named);
+        var groups = new HashSet<int>();
+        foreach (var d in devices)
+            if (scope.Contains(d.Address) && d.IommuGroup is { } g) groups.Add(g);
+        foreach (var d in devices)
+            if (d.IommuGroup is { } g && groups.Contains(g)) scope.Add(d.Address);
+        return scope;
     }
 
     private static ImmutableArray<IommuGroup> GroupsFromDevices(HostFiles files, PciDevice[] devices)

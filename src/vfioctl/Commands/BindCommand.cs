@@ -37,7 +37,13 @@ internal static class BindCommand
         var assigner = dryRun ? null : AssignmentSupport.MakeAssigner(root, parse);
         // Read, plan and apply under one lock: a racing bind sees this one's result, never half of it.
         using var held = assigner?.Lock();
-        using var view = HostView.Open(root, new HostReadOptions { GroupUsers = true, Details = false });
+        // Holders only where the plan can move something: the named devices' groups.
+        using var view = HostView.Open(root, new HostReadOptions
+        {
+            GroupUsers = true,
+            Details = false,
+            HoldersOnlyFor = [.. request.Targets, .. request.Fence],
+        });
         var plan = AssignmentSupport.MakePlan(view, term, request);
         if (dryRun || !plan.CanApply)
         {

@@ -137,10 +137,29 @@ public class AssignmentPlannerTests
         foreach (var t in targets)
         {
             var a = AssignmentPlanner.Plan(full, aliases, Req(t));
-            var b = AssignmentPlanner.Plan(lean, aliases, Req(t));
-            Assert.Equal(a.Steps, b.Steps);
-            Assert.Equal(a.Refusals, b.Refusals);
-            Assert.Equal(a.Modules.Select(m => m.Module), b.Modules.Select(m => m.Module));
+            // bind's read: lean, and holders only on the target's group.
+            var scoped = HostReader.Read(files, new HostReadOptions { GroupUsers = true, Details = false, HoldersOnlyFor = [PciAddress.Parse(t)] });
+            foreach (var b in new[] { AssignmentPlanner.Plan(lean, aliases, Req(t)), AssignmentPlanner.Plan(scoped, aliases, Req(t)) })
+            {
+                Assert.Equal(a.Steps, b.Steps);
+                Assert.Equal(a.Refusals, b.Refusals);
+                Assert.Equal(a.Modules.Select(m => m.Module), b.Modules.Select(m => m.Module));
+            }
+        }
+        // The in-use host's refusals come from holders (mounts, swap, an addressed interface): the
+        // scoped read must still see them on the devices it covers, and nothing beyond.
+        if (fixture == "lab-in-use-6.12")
+        {
+            var scoped = HostReader.Read(files, new HostReadOptions { Details = false, HoldersOnlyFor = [PciAddress.Parse(targets[0])] });
+            var withHolders = full.Devices.Where(d => d.Holders.Length > 0).Select(d => d.Address).ToList();
+            Assert.True(withHolders.Count >= 2, "the in-use fixture should have holders on several devices");
+            var group = full.FindDevice(PciAddress.Parse(targets[0]))!.IommuGroup;
+            Assert.NotEmpty(scoped.FindDevice(PciAddress.Parse(targets[0]))!.Holders); // nvme0n1, mounted
+            foreach (var d in scoped.Devices)
+            {
+                var expected = d.IommuGroup == group ? full.FindDevice(d.Address)!.Holders : [];
+                Assert.Equal(expected.Select(h => h.Name), d.Holders.Select(h => h.Name));
+            }
         }
         Assert.All(lean.Devices, d => Assert.Null(d.Revision));
     }
