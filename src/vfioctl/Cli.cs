@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Vfioctl.Commands;
+using Vfioctl.Output;
 
 namespace Vfioctl;
 
@@ -55,12 +56,12 @@ internal static class Cli
         // No SIGINT/SIGTERM hook: every action is synchronous, and a signal ends the process as the
         // runtime does by default (a bind cut short is what the journal is for).
         var config = new InvocationConfiguration { ProcessTerminationTimeout = null };
-        if (stdout is not null) config.Output = stdout;
-        if (stderr is not null) config.Error = stderr;
+        config.Output = stdout ?? StandardStreams.Out;
+        config.Error = stderr ?? StandardStreams.Error;
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
         {
-            var err = stderr ?? Console.Error;
+            var err = config.Error;
             foreach (var e in parse.Errors) err.WriteLine($"vfioctl: {e.Message}");
             err.WriteLine("Run 'vfioctl --help' for usage.");
             return ExitCodes.Usage;

@@ -12,7 +12,7 @@ internal sealed class Terminal
     {
         Out = output;
         Error = error;
-        IsTty = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
+        IsTty = StandardStreams.IsTerminal(output);
         // Created on first use: JSON output never pays for the rendering library.
         _console = new Lazy<IAnsiConsole>(() =>
         {
