@@ -39,19 +39,7 @@ internal sealed class NamespaceIo(QueuePair queue, IdentifyNamespace ns, int max
             ushort id;
             while (!queue.TryReserve(out id)) failure ??= await CollectAsync(opcode, pending.Dequeue());
             int bytes = blocks * Namespace.BlockSize;
-            var list = queue.PrpListFor(id, out ulong listIova);
-            if (PrpBuilder.Build(buffer.IovaAt(offset), bytes, list, listIova, out ulong prp1, out ulong prp2) > 0) CommandsWithPrpList++;
-            queue.Submit(id, new SubmissionQueueEntry
-            {
-                Opcode = (byte)opcode,
-                NamespaceId = Namespace.NamespaceId,
-                Prp1 = prp1,
-                Prp2 = prp2,
-                Cdw10 = (uint)lba,
-                Cdw11 = (uint)(lba >> 32),
-                Cdw12 = (uint)(blocks - 1),
-            });
-            Commands++;
+            if (SubmitReadWrite(id, opcode, lba, blocks, buffer.IovaAt(offset))) CommandsWithPrpList++;
             pending.Enqueue((id, lba, blocks));
             lba += (ulong)blocks;
             offset += (nuint)bytes;
@@ -64,21 +52,31 @@ internal sealed class NamespaceIo(QueuePair queue, IdentifyNamespace ns, int max
     public async Task<NvmeStatus> SingleAsync(NvmOpcode opcode, ulong lba, int blocks, DmaBuffer buffer)
     {
         if (!queue.TryReserve(out ushort id)) throw new InvalidOperationException("the queue is full");
+        SubmitReadWrite(id, opcode, lba, blocks, buffer.Iova);
+        var entry = await queue.WaitAsync(id, CommandTimeout, () => string.Create(Inv, $"{opcode} of {blocks} block(s) at LBA {lba}"));
+        return entry.Status;
+    }
+
+    /// <summary>
+    /// Submits a read or write of <paramref name="blocks"/> blocks at <paramref name="lba"/> under
+    /// command <paramref name="id"/>, data at <paramref name="iova"/>; true if it needed a PRP list.
+    /// </summary>
+    private bool SubmitReadWrite(ushort id, NvmOpcode opcode, ulong lba, int blocks, ulong iova)
+    {
         var list = queue.PrpListFor(id, out ulong listIova);
-        PrpBuilder.Build(buffer.Iova, blocks * Namespace.BlockSize, list, listIova, out ulong prp1, out ulong prp2);
+        bool usedList = PrpBuilder.Build(iova, blocks * Namespace.BlockSize, list, listIova, out ulong prp1, out ulong prp2) > 0;
         queue.Submit(id, new SubmissionQueueEntry
         {
             Opcode = (byte)opcode,
             NamespaceId = Namespace.NamespaceId,
             Prp1 = prp1,
             Prp2 = prp2,
-            Cdw10 = (uint)lba,
+            Cdw10 = (uint)lba,           // starting LBA, low and high dwords
             Cdw11 = (uint)(lba >> 32),
-            Cdw12 = (uint)(blocks - 1),
+            Cdw12 = (uint)(blocks - 1),  // number of logical blocks, 0-based
         });
         Commands++;
-        var entry = await queue.WaitAsync(id, CommandTimeout, () => string.Create(Inv, $"{opcode} of {blocks} block(s) at LBA {lba}"));
-        return entry.Status;
+        return usedList;
     }
 
     /// <summary>Flush (opcode 00h): the controller commits volatile write cache contents to the medium.</summary>

@@ -175,9 +175,7 @@ internal static partial class AssignmentSupport
     public static void WriteResult(Utf8JsonWriter w, ExecutionResult r)
     {
         w.WriteStartObject();
-        w.WriteBoolean("succeeded", r.Succeeded);
-        w.StringOrNull("error", r.Error);
-        w.WriteBoolean("rolledBack", r.RolledBack);
+        w.Outcome(r.Succeeded, r.Error, r.RolledBack);
         w.WriteStartArray("devices");
         foreach (var d in r.Devices)
         {

@@ -13,10 +13,7 @@ internal static class SriovDisableCommand
     {
         var cmd = new Command("disable", "Remove every VF of a PF; refused while a VF is open in userspace (the kernel would wait for it)");
         cmd.Arguments.Add(Pf);
-        cmd.Options.Add(SriovSupport.DryRun);
-        cmd.Options.Add(SriovSupport.Force);
-        cmd.Options.Add(SriovSupport.Timeout);
-        cmd.Options.Add(AssignmentSupport.StateDir);
+        SriovSupport.AddApplyOptions(cmd);
         CommandSupport.SetGuardedAction(cmd, Run);
         return cmd;
     }

@@ -25,10 +25,7 @@ internal static class SriovEnableCommand
         cmd.Options.Add(Autoprobe);
         cmd.Options.Add(Bind);
         cmd.Options.Add(PfDriver);
-        cmd.Options.Add(SriovSupport.DryRun);
-        cmd.Options.Add(SriovSupport.Force);
-        cmd.Options.Add(SriovSupport.Timeout);
-        cmd.Options.Add(AssignmentSupport.StateDir);
+        SriovSupport.AddApplyOptions(cmd);
         CommandSupport.SetGuardedAction(cmd, Run);
         return cmd;
     }

@@ -32,6 +32,15 @@ internal static class SriovSupport
 
     public static readonly Option<bool> DryRun = new("--dry-run") { Description = "Print the plan and change nothing" };
 
+    /// <summary>The options every SR-IOV command that changes the host takes: --dry-run, --force, --timeout, --state-dir.</summary>
+    public static void AddApplyOptions(Command cmd)
+    {
+        cmd.Options.Add(DryRun);
+        cmd.Options.Add(Force);
+        cmd.Options.Add(Timeout);
+        cmd.Options.Add(AssignmentSupport.StateDir);
+    }
+
     public static readonly Option<bool> Force = new("--force") { Description = "Override the refusals that may be overridden (VFs in use by the host, a VF that only appears open)" };
 
     public static Argument<string> Pf() => new("pf") { Description = "The physical function (PCI address)" };
@@ -167,9 +176,7 @@ internal static class SriovSupport
     public static void WriteResultJson(Utf8JsonWriter w, SriovResult r)
     {
         w.WriteStartObject();
-        w.WriteBoolean("succeeded", r.Succeeded);
-        w.StringOrNull("error", r.Error);
-        w.WriteBoolean("rolledBack", r.RolledBack);
+        w.Outcome(r.Succeeded, r.Error, r.RolledBack);
         w.WriteString("pf", r.Pf.ToString());
         w.StringOrNull("pfDriverBefore", r.PfDriverBefore);
         w.StringOrNull("pfDriverAfter", r.PfDriverAfter);

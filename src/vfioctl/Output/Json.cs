@@ -15,6 +15,14 @@ internal static class Json
         output.WriteLine();
     }
 
+    /// <summary>The fields every result of a change starts with.</summary>
+    public static void Outcome(this Utf8JsonWriter w, bool succeeded, string? error, bool rolledBack)
+    {
+        w.WriteBoolean("succeeded", succeeded);
+        w.StringOrNull("error", error);
+        w.WriteBoolean("rolledBack", rolledBack);
+    }
+
     public static void StringOrNull(this Utf8JsonWriter w, string name, string? value)
     {
         if (value is null) w.WriteNull(name);

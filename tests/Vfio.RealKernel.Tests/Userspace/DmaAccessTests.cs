@@ -14,11 +14,8 @@ public sealed class DmaAccessTests
     public async Task A_device_read_only_buffer_filled_after_allocation_reaches_the_device_with_its_bytes()
     {
         Guest.Require("basic");
-        using var bound = VfioBinding.ToVfio(Edu.Alone);
-        using var session = VfioSession.Open(Edu.Alone);
-        using var bar = session.Device.MapBar(0);
-        session.Device.Config.EnableBusMaster();
-        var irq = session.Device.Interrupts.EnableMsi(1)[0];
+        using var edu = EduDma.Open();
+        var (session, bar, irq) = (edu.Session, edu.Bar, edu.Irq);
         // Nothing touches the source before it is mapped: the CPU writes it only afterwards.
         using var source = session.Container.AllocateDma(Edu.Transfer, Edu.DmaMask, DmaAccess.DeviceRead);
         using var back = session.Container.AllocateDma(Edu.Transfer, Edu.DmaMask, DmaAccess.DeviceWrite);

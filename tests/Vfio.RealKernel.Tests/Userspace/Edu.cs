@@ -36,3 +36,49 @@ internal static class Edu
         return (bar.Read64(DmaCommand) & 1) == 0;
     }
 }
+
+/// <summary>
+/// What every edu DMA test starts from: the lone edu bound to vfio-pci and opened, BAR0 mapped,
+/// bus mastering on and one MSI vector for the completion interrupt. Disposed in reverse: BAR,
+/// session, then the binding is restored.
+/// </summary>
+internal sealed class EduDma : IDisposable
+{
+    private readonly VfioBinding _binding;
+
+    public VfioSession Session { get; }
+    public MmioRegion Bar { get; }
+    public InterruptVector Irq { get; }
+
+    private EduDma(VfioBinding binding, VfioSession session, MmioRegion bar, InterruptVector irq) =>
+        (_binding, Session, Bar, Irq) = (binding, session, bar, irq);
+
+    public static EduDma Open()
+    {
+        var binding = VfioBinding.ToVfio(Edu.Alone);
+        VfioSession? session = null;
+        MmioRegion? bar = null;
+        try
+        {
+            session = VfioSession.Open(Edu.Alone);
+            bar = session.Device.MapBar(0);
+            session.Device.Config.EnableBusMaster();
+            var irq = session.Device.Interrupts.EnableMsi(1)[0];
+            return new EduDma(binding, session, bar, irq);
+        }
+        catch
+        {
+            bar?.Dispose();
+            session?.Dispose();
+            binding.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Bar.Dispose();
+        Session.Dispose();
+        _binding.Dispose();
+    }
+}

@@ -127,11 +127,8 @@ public sealed class UserspaceLibraryTests
     public async Task Dma_round_trip_through_the_iommu_returns_the_same_bytes()
     {
         Guest.Require("basic");
-        using var bound = VfioBinding.ToVfio(Edu.Alone);
-        using var session = VfioSession.Open(Edu.Alone);
-        using var bar = session.Device.MapBar(0);
-        session.Device.Config.EnableBusMaster();
-        var irq = session.Device.Interrupts.EnableMsi(1)[0];
+        using var edu = EduDma.Open();
+        var (session, bar, irq) = (edu.Session, edu.Bar, edu.Irq);
         using var buffer = session.AllocateDma(2 * Edu.Transfer, Edu.DmaMask);
 
         Assert.True(buffer.Iova + buffer.Length - 1 <= Edu.DmaMask);
@@ -148,11 +145,8 @@ public sealed class UserspaceLibraryTests
     public async Task Dma_to_an_unmapped_iova_is_blocked_and_the_memory_stays_untouched()
     {
         Guest.Require("basic");
-        using var bound = VfioBinding.ToVfio(Edu.Alone);
-        using var session = VfioSession.Open(Edu.Alone);
-        using var bar = session.Device.MapBar(0);
-        session.Device.Config.EnableBusMaster();
-        var irq = session.Device.Interrupts.EnableMsi(1)[0];
+        using var edu = EduDma.Open();
+        var (session, bar, irq) = (edu.Session, edu.Bar, edu.Irq);
 
         // Give the device's buffer known contents, so a write that got through would be visible.
         using (var source = session.AllocateDma(Edu.Transfer, Edu.DmaMask))
@@ -275,11 +269,8 @@ public sealed class UserspaceLibraryTests
     public async Task Huge_page_dma_buffers_work_when_the_system_has_huge_pages()
     {
         Guest.Require("basic");
-        using var bound = VfioBinding.ToVfio(Edu.Alone);
-        using var session = VfioSession.Open(Edu.Alone);
-        using var bar = session.Device.MapBar(0);
-        session.Device.Config.EnableBusMaster();
-        var irq = session.Device.Interrupts.EnableMsi(1)[0];
+        using var edu = EduDma.Open();
+        var (session, bar, irq) = (edu.Session, edu.Bar, edu.Irq);
 
         // No huge pages reserved: Huge fails with the remedy, Auto falls back to 4 KiB pages.
         Guest.Sh("echo 0 > /proc/sys/vm/nr_hugepages");
