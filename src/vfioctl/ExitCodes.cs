@@ -1,6 +1,6 @@
 namespace Vfioctl;
 
-/// <summary>The process exit codes every vfioctl command uses (design.md, "How it should feel").</summary>
+/// <summary>The process exit codes every vfioctl command uses (docs/architecture.md, "What every front end keeps").</summary>
 internal static class ExitCodes
 {
     public const int Success = 0;

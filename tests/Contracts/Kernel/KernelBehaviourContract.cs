@@ -6,7 +6,7 @@ using Vfio.Policy.Viability;
 namespace Vfio.Contracts;
 
 /// <summary>
-/// The sysfs reactions the execution layer relies on (kernel-facts sections 1-2), proven against
+/// The sysfs reactions the execution layer relies on (kernel-facts sections 1 and 2), proven against
 /// every kernel under test: the simulated one (tests/Vfio.Tests) and the live kernel of a lab
 /// guest in the <c>basic</c> topology (tests/Vfio.RealKernel.Tests, 6.12 and 6.1). Each test gets a
 /// fresh kernel from <see cref="Factory"/> and reads the result back with the host model, never

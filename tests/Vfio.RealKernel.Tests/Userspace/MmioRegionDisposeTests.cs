@@ -46,7 +46,7 @@ public sealed class MmioRegionDisposeTests
         }
         // The scratch memory left in the window's place does not hold the device file: a new session
         // maps the BAR again, and the binding's unbind at the end does not block (an open device file
-        // would block it; kernel-facts, "a device fd must be open for unbind to block").
+        // would block it: an unbind waits only while a device file is open, kernel-facts section 2).
         using var again = VfioSession.Open(Edu.Alone);
         using var bar2 = again.Device.MapBar(0);
         Assert.Equal(0x010000edu, bar2.Read32(Edu.Id));
