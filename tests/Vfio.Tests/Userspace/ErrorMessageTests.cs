@@ -45,7 +45,7 @@ public sealed class ErrorMessageTests : IDisposable
     {
         var e = VfioErrors.NotViable(4, _paths.Members(4));
         Assert.Equal(VfioErrorKind.GroupNotViable, e.Kind);
-        Assert.Equal(1, e.Errno);
+        Assert.Equal(1, (int)e.Errno);
         Assert.Equal("VFIO_GROUP_SET_CONTAINER", e.Operation);
         Assert.Contains("0000:03:01.0 is bound to e1000", e.Message);
         Assert.DoesNotContain("0000:03:02.0 is bound", e.Message);
@@ -97,7 +97,7 @@ public sealed class ErrorMessageTests : IDisposable
     {
         var e = VfioErrors.Memlock(0x1000, 2 << 20, 65536, 65536);
         Assert.Equal(VfioErrorKind.MemlockLimit, e.Kind);
-        Assert.Equal(12, e.Errno);
+        Assert.Equal(12, (int)e.Errno);
         Assert.Contains("pinning 2097152 bytes at IOVA 0x1000 exceeded RLIMIT_MEMLOCK (soft 65536 bytes, hard 65536 bytes)", e.Message);
         Assert.Contains("prlimit --pid", e.Hint);
         Assert.Contains("ulimit -l", e.Hint);
