@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Vfio;
+using Vfio.Interop;
 
 namespace SysfsGen;
 
@@ -7,7 +9,7 @@ namespace SysfsGen;
 /// Paths are relative to the root; links are given the target's root-relative path and are
 /// written relative to the link's directory, as sysfs does. Uses open/write/close directly:
 /// a quarter of a million files is mostly system-call cost, and FileStream adds four more per file.</summary>
-internal sealed partial class Fs(string root)
+internal sealed class Fs(string root)
 {
     public const UnixFileMode RO = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     public const UnixFileMode RW = RO | UnixFileMode.UserWrite;
@@ -16,8 +18,7 @@ internal sealed partial class Fs(string root)
     private const UnixFileMode DirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
                                          UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
 
-    private const int O_WRONLY = 0x1, O_CREAT = 0x40, O_EXCL = 0x80, O_CLOEXEC = 0x80000;
-    private const int EEXIST = 17, ENOENT = 2;
+    private const int CreateNew = Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC;
 
     private int _files, _links, _dirs;
     public string Root { get; } = root;
@@ -32,25 +33,25 @@ internal sealed partial class Fs(string root)
 
     private void MkdirP(string abs)
     {
-        if (Mkdir(abs, (uint)DirMode) == 0)
+        if (Libc.Mkdir(abs, (uint)DirMode) == 0)
         {
             Interlocked.Increment(ref _dirs);
             return;
         }
-        int err = Marshal.GetLastPInvokeError();
-        if (err == EEXIST) return;
-        if (err == ENOENT)
+        var err = ErrnoInfo.FromLastPInvokeError();
+        if (err == Errno.EEXIST) return;
+        if (err == Errno.ENOENT)
         {
             MkdirP(Path.GetDirectoryName(abs)!);
-            if (Mkdir(abs, (uint)DirMode) == 0)
+            if (Libc.Mkdir(abs, (uint)DirMode) == 0)
             {
                 Interlocked.Increment(ref _dirs);
                 return;
             }
-            err = Marshal.GetLastPInvokeError();
-            if (err == EEXIST) return;
+            err = ErrnoInfo.FromLastPInvokeError();
+            if (err == Errno.EEXIST) return;
         }
-        throw Fail("mkdir", abs, err);
+        throw Fail("mkdir", abs, (int)err);
     }
 
     public void Text(string rel, string content, UnixFileMode mode = RO)
@@ -64,7 +65,7 @@ internal sealed partial class Fs(string root)
     public unsafe void Bytes(string rel, ReadOnlySpan<byte> data, UnixFileMode mode = RO)
     {
         string path = Abs(rel);
-        int fd = Open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (uint)mode);
+        int fd = Libc.Open(path, CreateNew, (uint)mode);
         if (fd < 0) throw Fail("open", path, Marshal.GetLastPInvokeError());
         try
         {
@@ -73,7 +74,7 @@ internal sealed partial class Fs(string root)
                 nint off = 0;
                 while (off < data.Length)
                 {
-                    nint w = Write(fd, p + off, (nuint)(data.Length - off));
+                    nint w = Libc.Write(fd, p + off, (nuint)(data.Length - off));
                     if (w < 0) throw Fail("write", path, Marshal.GetLastPInvokeError());
                     off += w;
                 }
@@ -81,7 +82,7 @@ internal sealed partial class Fs(string root)
         }
         finally
         {
-            _ = Close(fd);
+            _ = Libc.Close(fd);
         }
         Interlocked.Increment(ref _files);
     }
@@ -91,15 +92,15 @@ internal sealed partial class Fs(string root)
     public void Sparse(string rel, long size, UnixFileMode mode = Priv)
     {
         string path = Abs(rel);
-        int fd = Open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (uint)mode);
+        int fd = Libc.Open(path, CreateNew, (uint)mode);
         if (fd < 0) throw Fail("open", path, Marshal.GetLastPInvokeError());
         try
         {
-            if (Ftruncate(fd, size) != 0) throw Fail("ftruncate", path, Marshal.GetLastPInvokeError());
+            if (Libc.Ftruncate(fd, size) != 0) throw Fail("ftruncate", path, Marshal.GetLastPInvokeError());
         }
         finally
         {
-            _ = Close(fd);
+            _ = Libc.Close(fd);
         }
         Interlocked.Increment(ref _files);
     }
@@ -108,7 +109,7 @@ internal sealed partial class Fs(string root)
     {
         string linkAbs = Abs(rel);
         string target = KernfsRelative(Path.GetDirectoryName(rel)!, targetRel);
-        if (Symlink(target, linkAbs) != 0) throw Fail("symlink", linkAbs, Marshal.GetLastPInvokeError());
+        if (Libc.Symlink(target, linkAbs) != 0) throw Fail("symlink", linkAbs, Marshal.GetLastPInvokeError());
         Interlocked.Increment(ref _links);
     }
 
@@ -133,22 +134,4 @@ internal sealed partial class Fs(string root)
 
     private static IOException Fail(string op, string path, int errno) =>
         new($"{op} {path}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Open(string path, int flags, uint mode);
-
-    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    private static unsafe partial nint Write(int fd, byte* buf, nuint count);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
-
-    [LibraryImport("libc", EntryPoint = "ftruncate", SetLastError = true)]
-    private static partial int Ftruncate(int fd, long length);
-
-    [LibraryImport("libc", EntryPoint = "symlink", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Symlink(string target, string linkPath);
-
-    [LibraryImport("libc", EntryPoint = "mkdir", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Mkdir(string path, uint mode);
 }

@@ -1,6 +1,9 @@
 using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Vfio.Execution.Kernel;
+using Vfio.Interop;
+using static Vfio.Userspace.Interop.VfioIoctl;
 
 namespace Vfio.RealKernel.Tests;
 
@@ -13,16 +16,8 @@ namespace Vfio.RealKernel.Tests;
 /// kernel's errno (ENOENT: no node; EBUSY: already open; EPERM: not viable; ENODEV: no type1;
 /// EACCES / EINVAL: the VF token rules).
 /// </summary>
-internal sealed partial class VfioGroupHold : IDisposable
+internal sealed class VfioGroupHold : IDisposable
 {
-    private const uint VFIO_SET_IOMMU = 0x3B66;
-    private const uint VFIO_GROUP_SET_CONTAINER = 0x3B68;
-    private const uint VFIO_GROUP_GET_DEVICE_FD = 0x3B6A;
-    private const uint VFIO_DEVICE_FEATURE = 0x3B75;
-    private const uint VFIO_TYPE1v2_IOMMU = 3;
-    private const uint VFIO_DEVICE_FEATURE_SET = 1 << 17;
-    private const uint VFIO_DEVICE_FEATURE_PCI_VF_TOKEN = 0;
-
     private readonly SafeFileHandle _group;
     private readonly SafeFileHandle _container;
     private readonly List<(string Name, SafeFileHandle Fd)> _devices;
@@ -110,21 +105,29 @@ internal sealed partial class VfioGroupHold : IDisposable
         catch (IOException e)
         {
             // .NET puts the raw errno into HResult for errors it has no exception type for (EBUSY).
-            throw new KernelException($"opening {path}", e.HResult is > 0 and < 4096 ? e.HResult : Errno.EIO);
+            throw new KernelException($"opening {path}", e.HResult is > 0 and < 4096 ? (Errno)e.HResult : Errno.EIO);
         }
     }
 
-    private static KernelException LastError(string operation) => new(operation, Marshal.GetLastPInvokeError());
+    private static KernelException LastError(string operation) => new(operation, ErrnoInfo.FromLastPInvokeError());
 
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static partial int IoctlInt(SafeFileHandle fd, nuint request, ref int argument);
+    // The raw ioctls through the solution's one libc declaration (Vfio.Interop); errno stays readable
+    // with Marshal.GetLastPInvokeError.
+    private static unsafe int IoctlInt(SafeFileHandle fd, nuint request, ref int argument)
+    {
+        fixed (int* p = &argument) return Libc.Ioctl(fd, request, p);
+    }
 
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static partial int IoctlValue(SafeFileHandle fd, nuint request, nuint argument);
+    private static int IoctlValue(SafeFileHandle fd, nuint request, nuint argument) => Libc.Ioctl(fd, request, (nint)argument);
 
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int IoctlString(SafeFileHandle fd, nuint request, string argument);
+    private static unsafe int IoctlString(SafeFileHandle fd, nuint request, string argument)
+    {
+        var bytes = Encoding.UTF8.GetBytes(argument + "\0");
+        fixed (byte* p = bytes) return Libc.Ioctl(fd, request, p);
+    }
 
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static partial int IoctlBuffer(SafeFileHandle fd, nuint request, ref byte argument);
+    private static unsafe int IoctlBuffer(SafeFileHandle fd, nuint request, ref byte argument)
+    {
+        fixed (byte* p = &argument) return Libc.Ioctl(fd, request, p);
+    }
 }

@@ -1,11 +1,11 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Vfio.Host.Sysfs;
+using Vfio.Interop;
 
 namespace Vfio.Execution.Kernel;
 
 /// <summary>The real kernel: sysfs writes through write(2) (so the errno is exact) and modprobe.</summary>
-public sealed partial class SysfsKernel : IKernel
+public sealed class SysfsKernel : IKernel
 {
     public SysfsKernel(HostFiles files) => Files = files;
 
@@ -17,7 +17,7 @@ public sealed partial class SysfsKernel : IKernel
         if (timeout == Timeout.InfiniteTimeSpan)
         {
             // The caller knows this write cannot wait on a userspace holder: no thread hop.
-            int error = WriteOnce(path, value);
+            var error = WriteOnce(path, value);
             if (error != 0) throw new KernelException($"writing '{value.TrimEnd('\n')}' to {hostPath}", error);
             return;
         }
@@ -31,22 +31,23 @@ public sealed partial class SysfsKernel : IKernel
             throw new KernelException($"writing '{value.TrimEnd('\n')}' to {hostPath}", write.Result);
     }
 
-    private static unsafe int WriteOnce(string path, string value)
+    /// <summary>open + write + close; the errno of the first that failed, or 0.</summary>
+    private static unsafe Errno WriteOnce(string path, string value)
     {
-        int fd = Open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0) return Marshal.GetLastPInvokeError();
+        int fd = Libc.Open(path, Libc.O_WRONLY | Libc.O_CLOEXEC);
+        if (fd < 0) return ErrnoInfo.FromLastPInvokeError();
         try
         {
             var bytes = System.Text.Encoding.UTF8.GetBytes(value);
             fixed (byte* p = bytes)
             {
-                nint n = WriteNative(fd, p, (nuint)bytes.Length);
-                return n < 0 ? Marshal.GetLastPInvokeError() : 0;
+                nint n = Libc.Write(fd, p, (nuint)bytes.Length);
+                return n < 0 ? ErrnoInfo.FromLastPInvokeError() : 0;
             }
         }
         finally
         {
-            Close(fd);
+            Libc.Close(fd);
         }
     }
 
@@ -71,16 +72,4 @@ public sealed partial class SysfsKernel : IKernel
 
     private static string FindModprobe() =>
         new[] { "/usr/sbin/modprobe", "/sbin/modprobe", "/usr/bin/modprobe", "/bin/modprobe" }.FirstOrDefault(File.Exists) ?? "modprobe";
-
-    private const int O_WRONLY = 1;
-    private const int O_CLOEXEC = 0x80000;
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    private static unsafe partial nint WriteNative(int fd, byte* buffer, nuint count);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
 }

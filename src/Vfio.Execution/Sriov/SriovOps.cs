@@ -72,7 +72,7 @@ internal sealed class SriovOps(IKernel kernel, TimeSpan writeTimeout, TimeSpan s
     }
 
     /// <summary>The errno's meaning for <c>sriov_numvfs</c> (drivers/pci/iov.c sriov_numvfs_store and the PF drivers' sriov_configure).</summary>
-    private static string HintFor(PciAddress pf, string? driver, int count, int errno) => errno switch
+    private static string HintFor(PciAddress pf, string? driver, int count, Errno errno) => errno switch
     {
         Errno.ETIMEDOUT => count == 0
             ? $"The kernel is still removing {pf}'s VFs: a process holds one of them open, and the removal finishes once it closes it (find it with 'vfioctl sriov list'). vfioctl stops here and reads nothing more of {pf}: its sriov_numvfs cannot be read until then either."

@@ -64,7 +64,7 @@ public class HostFiles
     private byte[]? ReadSmall(string hostPath, int max, out int length, bool singleRead = false)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(max);
-        length = Interop.Libc.ReadFile(Map(hostPath), buffer.AsSpan(0, max), singleRead);
+        length = Interop.RawFile.ReadFile(Map(hostPath), buffer.AsSpan(0, max), singleRead);
         if (length >= 0) return buffer;
         ArrayPool<byte>.Shared.Return(buffer);
         length = 0;
@@ -98,7 +98,7 @@ public class HostFiles
     }
 
     /// <summary>The target of a symbolic link, as written in the link (usually relative). Null when not a link.</summary>
-    public virtual string? ReadLink(string hostPath) => Interop.Libc.ReadLinkTarget(Map(hostPath));
+    public virtual string? ReadLink(string hostPath) => Interop.RawFile.ReadLinkTarget(Map(hostPath));
 
     /// <summary>The last component of a link's target: the driver behind <c>driver</c>, the group behind <c>iommu_group</c>.</summary>
     public string? ReadLinkName(string hostPath)

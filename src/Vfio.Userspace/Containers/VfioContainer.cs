@@ -29,7 +29,7 @@ public sealed class VfioContainer : IDisposable
     /// <exception cref="VfioException">The node is missing (vfio not loaded) or the API version differs.</exception>
     public static VfioContainer Open(string path = "/dev/vfio/vfio")
     {
-        var handle = Libc.OpenHandle(path, out int errno);
+        var handle = Libc.OpenHandle(path, out Errno errno);
         if (handle.IsInvalid)
         {
             handle.Dispose();
@@ -56,7 +56,7 @@ public sealed class VfioContainer : IDisposable
         get
         {
             int r = Ioctl.CallValue(Handle, VfioIoctl.VFIO_GET_API_VERSION, 0);
-            if (r < 0) throw Fail("VFIO_GET_API_VERSION", -r, "the container did not report its API version.");
+            if (r < 0) throw Fail("VFIO_GET_API_VERSION", Ioctl.Error(r), "the container did not report its API version.");
             return r;
         }
     }
@@ -65,7 +65,7 @@ public sealed class VfioContainer : IDisposable
     public bool CheckExtension(VfioExtension extension)
     {
         int r = Ioctl.CallValue(Handle, VfioIoctl.VFIO_CHECK_EXTENSION, (nint)extension);
-        if (r < 0) throw Fail("VFIO_CHECK_EXTENSION", -r, $"could not ask for extension {extension}.");
+        if (r < 0) throw Fail("VFIO_CHECK_EXTENSION", Ioctl.Error(r), $"could not ask for extension {extension}.");
         return r > 0;
     }
 
@@ -88,7 +88,7 @@ public sealed class VfioContainer : IDisposable
         int r = Ioctl.CallValue(Handle, VfioIoctl.VFIO_SET_IOMMU, (nint)model);
         if (r < 0)
         {
-            int errno = -r;
+            var errno = Ioctl.Error(r);
             throw errno switch
             {
                 Errno.ENODEV => new VfioException(VfioErrorKind.IommuUnavailable, "VFIO_SET_IOMMU", Path, errno,
@@ -106,7 +106,7 @@ public sealed class VfioContainer : IDisposable
     public IommuInfo GetIommuInfo()
     {
         int r = InfoChain.Query(Handle, VfioIoctl.VFIO_IOMMU_GET_INFO, new vfio_iommu_type1_info(), out var buffer);
-        if (r < 0) throw Fail("VFIO_IOMMU_GET_INFO", -r, "the container did not report its IOMMU.", "call SetIommu first.");
+        if (r < 0) throw Fail("VFIO_IOMMU_GET_INFO", Ioctl.Error(r), "the container did not report its IOMMU.", "call SetIommu first.");
         var info = MemoryMarshal.Read<vfio_iommu_type1_info>(buffer);
         var ranges = new List<IovaRange>();
         uint? avail = null;
@@ -180,11 +180,11 @@ public sealed class VfioContainer : IDisposable
         int r = Ioctl.Call(Handle, VfioIoctl.VFIO_IOMMU_MAP_DMA, &map);
         // The explanation lives in its own method: this one stays small, with no locals to clear,
         // because it is the per-mapping hot path (bench/vfio-vs-c.sh measures it against C).
-        if (r < 0) throw MapFailed(-r, iova, length);
+        if (r < 0) throw MapFailed(Ioctl.Error(r), iova, length);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private VfioException MapFailed(int errno, ulong iova, ulong length)
+    private VfioException MapFailed(Errno errno, ulong iova, ulong length)
     {
         if (errno == Errno.ENOMEM)
         {
@@ -210,12 +210,12 @@ public sealed class VfioContainer : IDisposable
             size = length,
         };
         int r = Ioctl.Call(Handle, VfioIoctl.VFIO_IOMMU_UNMAP_DMA, &unmap);
-        if (r < 0) throw UnmapFailed(-r, iova, length);
+        if (r < 0) throw UnmapFailed(Ioctl.Error(r), iova, length);
         return unmap.size;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private VfioException UnmapFailed(int errno, ulong iova, ulong length) =>
+    private VfioException UnmapFailed(Errno errno, ulong iova, ulong length) =>
         Fail("VFIO_IOMMU_UNMAP_DMA", errno, $"could not unmap {length} bytes at IOVA 0x{iova:x}.");
 
     /// <summary>
@@ -232,6 +232,6 @@ public sealed class VfioContainer : IDisposable
     /// <summary>Closes the container fd. Close every device and unset every group first (<see cref="VfioSession"/> does).</summary>
     public void Dispose() => Handle.Dispose();
 
-    private VfioException Fail(string op, int errno, string detail, string? hint = null) =>
+    private VfioException Fail(string op, Errno errno, string detail, string? hint = null) =>
         new(VfioErrorKind.Failed, op, Path, errno, detail, hint);
 }

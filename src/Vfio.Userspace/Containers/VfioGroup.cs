@@ -44,7 +44,7 @@ public sealed class VfioGroup : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(number);
         var path = paths.GroupNode(number);
-        var handle = Libc.OpenHandle(path, out int errno);
+        var handle = Libc.OpenHandle(path, out Errno errno);
         if (handle.IsInvalid)
         {
             handle.Dispose();
@@ -83,7 +83,7 @@ public sealed class VfioGroup : IDisposable
     {
         var status = new vfio_group_status { argsz = (uint)sizeof(vfio_group_status) };
         int r = Ioctl.Call(Handle, VfioIoctl.VFIO_GROUP_GET_STATUS, &status);
-        if (r < 0) throw new VfioException(VfioErrorKind.Failed, "VFIO_GROUP_GET_STATUS", Path, -r, "the group did not report its status.");
+        if (r < 0) throw new VfioException(VfioErrorKind.Failed, "VFIO_GROUP_GET_STATUS", Path, Ioctl.Error(r), "the group did not report its status.");
         return (VfioGroupFlags)status.flags;
     }
 
@@ -102,7 +102,7 @@ public sealed class VfioGroup : IDisposable
             int r = Ioctl.Call(Handle, VfioIoctl.VFIO_GROUP_SET_CONTAINER, &fd);
             if (r < 0)
             {
-                int errno = -r;
+                var errno = Ioctl.Error(r);
                 throw errno switch
                 {
                     // vfio_group_ioctl_set_container: a group whose members are not all driver-managed-DMA safe.
@@ -126,9 +126,9 @@ public sealed class VfioGroup : IDisposable
     {
         int r = Ioctl.CallValue(Handle, VfioIoctl.VFIO_GROUP_UNSET_CONTAINER, 0);
         if (r < 0)
-            throw new VfioException(VfioErrorKind.Failed, "VFIO_GROUP_UNSET_CONTAINER", Path, -r,
-                -r == Errno.EBUSY ? "a device of the group is still open." : "the group is not attached to a container.",
-                -r == Errno.EBUSY ? "dispose every VfioDevice of the group first." : null);
+            throw new VfioException(VfioErrorKind.Failed, "VFIO_GROUP_UNSET_CONTAINER", Path, Ioctl.Error(r),
+                Ioctl.Error(r) == Errno.EBUSY ? "a device of the group is still open." : "the group is not attached to a container.",
+                Ioctl.Error(r) == Errno.EBUSY ? "dispose every VfioDevice of the group first." : null);
         Container = null;
     }
 
@@ -143,7 +143,7 @@ public sealed class VfioGroup : IDisposable
         byte[] bytes = Encoding.UTF8.GetBytes(request + "\0");
         int r;
         fixed (byte* p = bytes) r = Ioctl.Call(Handle, VfioIoctl.VFIO_GROUP_GET_DEVICE_FD, p);
-        if (r < 0) throw DeviceOpenError(name, options, -r);
+        if (r < 0) throw DeviceOpenError(name, options, Ioctl.Error(r));
         var device = new VfioDevice(new FileDescriptorHandle(r), name, this);
         return device;
     }
@@ -154,7 +154,7 @@ public sealed class VfioGroup : IDisposable
     /// <summary>Closes the group fd (after its devices are closed and the container unset).</summary>
     public void Dispose() => Handle.Dispose();
 
-    private VfioException DeviceOpenError(string name, VfioDeviceOptions? options, int errno)
+    private VfioException DeviceOpenError(string name, VfioDeviceOptions? options, Errno errno)
     {
         const string op = "VFIO_GROUP_GET_DEVICE_FD";
         bool token = options?.VfToken is not null;

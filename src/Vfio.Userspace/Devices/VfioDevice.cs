@@ -52,7 +52,7 @@ public sealed unsafe class VfioDevice : IDisposable
     {
         var info = new vfio_device_info { argsz = (uint)sizeof(vfio_device_info) };
         int r = Ioctl.Call(Handle, VfioIoctl.VFIO_DEVICE_GET_INFO, &info);
-        if (r < 0) throw Fail("VFIO_DEVICE_GET_INFO", -r, "the device did not report its regions and interrupts.");
+        if (r < 0) throw Fail("VFIO_DEVICE_GET_INFO", Ioctl.Error(r), "the device did not report its regions and interrupts.");
         return new VfioDeviceInfo((VfioDeviceFlags)info.flags, (int)info.num_regions, (int)info.num_irqs);
     }
 
@@ -62,7 +62,7 @@ public sealed unsafe class VfioDevice : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         int r = InfoChain.Query(Handle, VfioIoctl.VFIO_DEVICE_GET_REGION_INFO, new vfio_region_info { index = (uint)index }, out var buffer);
         if (r < 0)
-            throw new VfioException(-r == Errno.EINVAL ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_GET_REGION_INFO", Name, -r,
+            throw new VfioException(Ioctl.Error(r) == Errno.EINVAL ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_GET_REGION_INFO", Name, Ioctl.Error(r),
                 $"no region {index} (the device has {Info.RegionCount} region indexes).");
         return ParseRegionInfo(buffer);
     }
@@ -119,7 +119,7 @@ public sealed unsafe class VfioDevice : IDisposable
         var info = new vfio_irq_info { argsz = (uint)sizeof(vfio_irq_info), index = (uint)index };
         int r = Ioctl.Call(Handle, VfioIoctl.VFIO_DEVICE_GET_IRQ_INFO, &info);
         if (r < 0)
-            throw new VfioException(-r == Errno.EINVAL ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_GET_IRQ_INFO", Name, -r,
+            throw new VfioException(Ioctl.Error(r) == Errno.EINVAL ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_GET_IRQ_INFO", Name, Ioctl.Error(r),
                 $"no IRQ index {index} (the device has {Info.IrqCount}).");
         return new VfioIrqInfo(index, (VfioIrqFlags)info.flags, (int)info.count);
     }
@@ -173,7 +173,7 @@ public sealed unsafe class VfioDevice : IDisposable
                 nint n = Libc.Pread(Handle, p + done, (nuint)(destination.Length - done), (long)(region.Offset + offset) + done);
                 if (n < 0)
                 {
-                    int errno = Marshal.GetLastPInvokeError();
+                    var errno = ErrnoInfo.FromLastPInvokeError();
                     if (errno == Errno.EINTR) continue;
                     throw Fail("pread", errno, $"reading {destination.Length} bytes at 0x{offset:x} of region {region.Index} failed.");
                 }
@@ -194,7 +194,7 @@ public sealed unsafe class VfioDevice : IDisposable
                 nint n = Libc.Pwrite(Handle, p + done, (nuint)(source.Length - done), (long)(region.Offset + offset) + done);
                 if (n < 0)
                 {
-                    int errno = Marshal.GetLastPInvokeError();
+                    var errno = ErrnoInfo.FromLastPInvokeError();
                     if (errno == Errno.EINTR) continue;
                     throw Fail("pwrite", errno, $"writing {source.Length} bytes at 0x{offset:x} of region {region.Index} failed.");
                 }
@@ -241,7 +241,7 @@ public sealed unsafe class VfioDevice : IDisposable
                 "a bus reset may be possible: see GetHotResetInfo.");
         int r = Ioctl.CallValue(Handle, VfioIoctl.VFIO_DEVICE_RESET, 0);
         if (r < 0)
-            throw new VfioException(-r == Errno.ENOTTY ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_RESET", Name, -r,
+            throw new VfioException(Ioctl.Error(r) == Errno.ENOTTY ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_RESET", Name, Ioctl.Error(r),
                 "the reset failed.", "check `cat /sys/bus/pci/devices/" + Name + "/reset_method` and the kernel log.");
     }
 
@@ -260,15 +260,15 @@ public sealed unsafe class VfioDevice : IDisposable
             int r;
             fixed (byte* p = buffer) r = Ioctl.Call(Handle, VfioIoctl.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, p);
             var head = MemoryMarshal.Read<vfio_pci_hot_reset_info>(buffer);
-            if (r == -Errno.ENOSPC)
+            if (Ioctl.Error(r) == Errno.ENOSPC)
             {
                 // vfio_pci_ioctl_get_pci_hot_reset_info sets count to what it needs before returning ENOSPC.
                 count = Math.Max((int)head.count, count * 2);
                 continue;
             }
             if (r < 0)
-                throw new VfioException(-r == Errno.ENODEV ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", Name, -r,
-                    -r == Errno.ENODEV ? "the device cannot be reset through its bus or slot (no bus reset available)." : "the kernel did not report the hot-reset set.");
+                throw new VfioException(Ioctl.Error(r) == Errno.ENODEV ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", Name, Ioctl.Error(r),
+                    Ioctl.Error(r) == Errno.ENODEV ? "the device cannot be reset through its bus or slot (no bus reset available)." : "the kernel did not report the hot-reset set.");
             var items = MemoryMarshal.Cast<byte, vfio_pci_dependent_device>(buffer.AsSpan(sizeof(vfio_pci_hot_reset_info)));
             var result = new List<VfioHotResetDevice>();
             for (int i = 0; i < Math.Min((int)head.count, items.Length); i++)
@@ -299,7 +299,7 @@ public sealed unsafe class VfioDevice : IDisposable
         int r = Ioctl.Call(Handle, VfioIoctl.VFIO_DEVICE_FEATURE, buffer);
         if (r < 0)
         {
-            int errno = -r;
+            var errno = Ioctl.Error(r);
             throw errno switch
             {
                 Errno.ENOTTY => new VfioException(VfioErrorKind.NotSupported, "VFIO_DEVICE_FEATURE(PCI_VF_TOKEN)", Name, errno,
@@ -328,5 +328,5 @@ public sealed unsafe class VfioDevice : IDisposable
         Handle.Dispose();
     }
 
-    private VfioException Fail(string op, int errno, string detail) => new(VfioErrorKind.Failed, op, Name, errno, detail);
+    private VfioException Fail(string op, Errno errno, string detail) => new(VfioErrorKind.Failed, op, Name, errno, detail);
 }

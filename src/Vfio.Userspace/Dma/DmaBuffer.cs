@@ -82,7 +82,7 @@ public sealed unsafe class DmaBuffer : IDisposable
         nuint page = (nuint)Environment.SystemPageSize;
         MappedMemoryHandle? memory = null;
         nuint used = 0;
-        int errno = 0;
+        Errno errno = 0;
         bool tryHuge = pageSize == DmaPageSize.Huge || (pageSize == DmaPageSize.Auto && length >= HugePageSize);
         if (tryHuge)
         {

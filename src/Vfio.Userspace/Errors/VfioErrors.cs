@@ -12,7 +12,7 @@ internal static class VfioErrors
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>open(/dev/vfio/N) failed.</summary>
-    public static VfioException GroupOpen(int group, int errno, SystemPaths paths, uint euid, string? forDevice = null)
+    public static VfioException GroupOpen(int group, Errno errno, SystemPaths paths, uint euid, string? forDevice = null)
     {
         var node = SystemPaths.KernelGroupNode(group);
         string op = "open " + node;

@@ -10,7 +10,7 @@ namespace Vfio.Userspace;
 public sealed class VfioException : Exception
 {
     /// <summary>Creates an exception; <see cref="Exception.Message"/> is composed from the parts.</summary>
-    public VfioException(VfioErrorKind kind, string operation, string? device, int errno, string detail, string? hint = null, Exception? inner = null)
+    public VfioException(VfioErrorKind kind, string operation, string? device, Errno errno, string detail, string? hint = null, Exception? inner = null)
         : base(Compose(operation, device, errno, detail, hint), inner)
     {
         Kind = kind;
@@ -31,7 +31,7 @@ public sealed class VfioException : Exception
     public string? Device { get; }
 
     /// <summary>The errno the kernel returned, or 0 when the failure was detected in userspace.</summary>
-    public int Errno { get; }
+    public Errno Errno { get; }
 
     /// <summary>What happened, without the operation, device and hint.</summary>
     public string Detail { get; }
@@ -40,16 +40,16 @@ public sealed class VfioException : Exception
     public string? Hint { get; }
 
     /// <summary>The symbolic errno name (<c>EPERM</c>, <c>ENOMEM</c>, ...) or null when <see cref="Errno"/> is 0.</summary>
-    public string? ErrnoName => Errno == 0 ? null : Interop.Errno.Name(Errno);
+    public string? ErrnoName => Errno == 0 ? null : ErrnoInfo.Name(Errno);
 
-    internal static string Compose(string operation, string? device, int errno, string detail, string? hint)
+    internal static string Compose(string operation, string? device, Errno errno, string detail, string? hint)
     {
         var sb = new StringBuilder();
         sb.Append(operation);
         // "open /dev/vfio/4" names its device already; other operations get " on DEVICE".
         if (device is not null && !operation.EndsWith(device, StringComparison.Ordinal)) sb.Append(" on ").Append(device);
         sb.Append(" failed");
-        if (errno != 0) sb.Append(" (").Append(Interop.Errno.Name(errno)).Append(", errno ").Append(errno).Append(')');
+        if (errno != 0) sb.Append(" (").Append(ErrnoInfo.Name(errno)).Append(", errno ").Append((int)errno).Append(')');
         sb.Append(": ").Append(detail);
         if (hint is not null) sb.Append(" Next: ").Append(hint);
         return sb.ToString();

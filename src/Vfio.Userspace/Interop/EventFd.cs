@@ -11,9 +11,9 @@ internal static unsafe class EventFd
         int fd = Libc.EventFd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
         if (fd < 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            var errno = ErrnoInfo.FromLastPInvokeError();
             throw new VfioException(VfioErrorKind.Failed, "eventfd", device, errno, "could not create an eventfd for an interrupt.",
-                errno == 24 ? "the process is out of file descriptors: raise `ulimit -n`." : null);
+                errno == Errno.EMFILE ? "the process is out of file descriptors: raise `ulimit -n`." : null);
         }
         return new FileDescriptorHandle(fd);
     }
@@ -30,8 +30,7 @@ internal static unsafe class EventFd
                 value = v;
                 return true;
             }
-            int errno = Marshal.GetLastPInvokeError();
-            if (n < 0 && errno == Errno.EINTR) continue;
+            if (n < 0 && ErrnoInfo.FromLastPInvokeError() == Errno.EINTR) continue;
             value = 0;
             return false;
         }

@@ -26,13 +26,16 @@ internal static unsafe class Ioctl
             r = Libc.IoctlRaw(raw, request, arg);
             if (r >= 0) break;
             int errno = Marshal.GetLastSystemError();
-            if (errno == Errno.EINTR) continue;
+            if (errno == (int)Errno.EINTR) continue;
             r = -errno;
             break;
         }
         fd.DangerousRelease();
         return r;
     }
+
+    /// <summary>The errno of a failed <see cref="Call"/> or <see cref="CallValue"/> (its result is -errno).</summary>
+    public static Errno Error(int result) => (Errno)(-result);
 
     /// <summary>Calls ioctl with an integer argument; returns the non-negative result, or -errno.</summary>
     public static int CallValue(SafeHandle fd, nuint request, nint value)
@@ -42,7 +45,7 @@ internal static unsafe class Ioctl
             int r = Libc.Ioctl(fd, request, value);
             if (r >= 0) return r;
             int errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINTR) return -errno;
+            if (errno != (int)Errno.EINTR) return -errno;
         }
     }
 }

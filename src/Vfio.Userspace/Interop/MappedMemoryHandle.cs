@@ -20,7 +20,7 @@ internal sealed unsafe class MappedMemoryHandle : SafeHandle
     public override bool IsInvalid => handle == -1 || handle == 0;
 
     /// <summary>Maps with mmap; returns null and sets <paramref name="errno"/> on failure.</summary>
-    public static MappedMemoryHandle? Map(nuint length, int prot, int flags, SafeHandle? fd, long offset, out int errno)
+    public static MappedMemoryHandle? Map(nuint length, int prot, int flags, SafeHandle? fd, long offset, out Errno errno)
     {
         nint p;
         if (fd is null)
@@ -40,7 +40,7 @@ internal sealed unsafe class MappedMemoryHandle : SafeHandle
                 if (added) fd.DangerousRelease();
             }
         }
-        errno = p == Libc.MAP_FAILED ? Marshal.GetLastPInvokeError() : 0;
+        errno = p == Libc.MAP_FAILED ? ErrnoInfo.FromLastPInvokeError() : 0;
         return p == Libc.MAP_FAILED ? null : new MappedMemoryHandle(p, length);
     }
 

@@ -3,10 +3,23 @@ namespace Vfio.Userspace.Interop;
 /// <summary>
 /// VFIO ioctl numbers and flags (linux/vfio.h; kernel-facts section 5). Every request is
 /// <c>_IO(';', 100 + n)</c> = 0x3B64 + n: the size is not encoded, the structs carry argsz.
+/// KernelStructLayoutTests compares every constant here with the value gcc gives for the header.
 /// </summary>
 internal static class VfioIoctl
 {
     public const int VFIO_API_VERSION = 0;
+
+    // Extensions (VFIO_CHECK_EXTENSION) and IOMMU models (VFIO_SET_IOMMU); VfioExtension has the same values.
+    public const uint VFIO_TYPE1_IOMMU = 1;
+    public const uint VFIO_SPAPR_TCE_IOMMU = 2;
+    public const uint VFIO_TYPE1v2_IOMMU = 3;
+    public const uint VFIO_DMA_CC_IOMMU = 4;
+    public const uint VFIO_EEH = 5;
+    public const uint VFIO_TYPE1_NESTING_IOMMU = 6;
+    public const uint VFIO_SPAPR_TCE_v2_IOMMU = 7;
+    public const uint VFIO_NOIOMMU_IOMMU = 8;
+    public const uint VFIO_UNMAP_ALL = 9;
+    public const uint VFIO_UPDATE_VADDR = 10;
 
     public const nuint VFIO_GET_API_VERSION = 0x3B64;
     public const nuint VFIO_CHECK_EXTENSION = 0x3B65;

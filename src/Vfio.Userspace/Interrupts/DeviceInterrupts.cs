@@ -84,7 +84,7 @@ public sealed unsafe class DeviceInterrupts : IDisposable
     {
         int r = SetIrqs(VfioIoctl.VFIO_IRQ_SET_DATA_NONE | VfioIoctl.VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, 0, default);
         if (r < 0 && ActiveIndex == index)
-            throw new VfioException(VfioErrorKind.Failed, "VFIO_DEVICE_SET_IRQS", _device.Name, -r, $"could not disable {index} interrupts.");
+            throw new VfioException(VfioErrorKind.Failed, "VFIO_DEVICE_SET_IRQS", _device.Name, Ioctl.Error(r), $"could not disable {index} interrupts.");
         if (ActiveIndex != index) return;
         var old = _vectors;
         _vectors = [];
@@ -108,16 +108,16 @@ public sealed unsafe class DeviceInterrupts : IDisposable
         uint action = mask ? VfioIoctl.VFIO_IRQ_SET_ACTION_MASK : VfioIoctl.VFIO_IRQ_SET_ACTION_UNMASK;
         int r = SetIrqs(VfioIoctl.VFIO_IRQ_SET_DATA_NONE | action, vector.Index, (uint)vector.Vector, 1, default);
         if (r < 0)
-            throw new VfioException(-r == Errno.EINVAL ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_SET_IRQS", _device.Name, -r,
+            throw new VfioException(Ioctl.Error(r) == Errno.EINVAL ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_SET_IRQS", _device.Name, Ioctl.Error(r),
                 $"could not {(mask ? "mask" : "unmask")} {vector.Index} vector {vector.Vector}.",
-                -r == Errno.EINVAL ? "vfio-pci masks and unmasks only INTx (MSI and MSI-X are not maskable through VFIO)." : null);
+                Ioctl.Error(r) == Errno.EINVAL ? "vfio-pci masks and unmasks only INTx (MSI and MSI-X are not maskable through VFIO)." : null);
     }
 
     internal void Trigger(InterruptVector vector)
     {
         int r = SetIrqs(VfioIoctl.VFIO_IRQ_SET_DATA_NONE | VfioIoctl.VFIO_IRQ_SET_ACTION_TRIGGER, vector.Index, (uint)vector.Vector, 1, default);
         if (r < 0)
-            throw new VfioException(VfioErrorKind.Failed, "VFIO_DEVICE_SET_IRQS", _device.Name, -r, $"could not trigger {vector.Index} vector {vector.Vector}.");
+            throw new VfioException(VfioErrorKind.Failed, "VFIO_DEVICE_SET_IRQS", _device.Name, Ioctl.Error(r), $"could not trigger {vector.Index} vector {vector.Vector}.");
     }
 
     private void SetEventFds(VfioIrqIndex index, FileDescriptorHandle[] fds)
@@ -133,9 +133,9 @@ public sealed unsafe class DeviceInterrupts : IDisposable
             }
             int r = SetIrqs(VfioIoctl.VFIO_IRQ_SET_DATA_EVENTFD | VfioIoctl.VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, (uint)fds.Length, MemoryMarshal.AsBytes(numbers));
             if (r < 0)
-                throw new VfioException(VfioErrorKind.Failed, "VFIO_DEVICE_SET_IRQS", _device.Name, -r,
+                throw new VfioException(VfioErrorKind.Failed, "VFIO_DEVICE_SET_IRQS", _device.Name, Ioctl.Error(r),
                     $"could not enable {fds.Length} {index} vector(s).",
-                    -r == Errno.EINVAL ? "another interrupt kind may still be enabled, or the device's capability does not allow this many vectors." : null);
+                    Ioctl.Error(r) == Errno.EINVAL ? "another interrupt kind may still be enabled, or the device's capability does not allow this many vectors." : null);
         }
         finally
         {

@@ -51,7 +51,7 @@ internal sealed unsafe class InterruptPoller : IDisposable
                 fixed (pollfd* p = fds) r = Libc.Poll(p, (nuint)fds.Length, -1);
                 if (r < 0)
                 {
-                    if (Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
+                    if (ErrnoInfo.FromLastPInvokeError() == Errno.EINTR) continue;
                     Thread.Sleep(10);
                     continue;
                 }

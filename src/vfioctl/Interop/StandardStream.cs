@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using Vfio;
+using Vfio.Interop;
 
 namespace Vfioctl.Interop;
 
@@ -11,10 +13,8 @@ namespace Vfioctl.Interop;
 /// uses the offset the two share. A reader that went away (EPIPE, e.g. <c>| head</c>) makes
 /// further output vanish, as with the console streams; other errors are thrown.
 /// </summary>
-internal sealed partial class StandardStream : Stream
+internal sealed class StandardStream : Stream
 {
-    private const int EINTR = 4, EAGAIN = 11, EPIPE = 32;
-
     private readonly int _fd;
     private bool _readerGone;
 
@@ -25,7 +25,7 @@ internal sealed partial class StandardStream : Stream
     public static StandardStream Error { get; } = new(2);
 
     /// <summary>Whether the descriptor is a terminal.</summary>
-    public bool IsTerminal => IsATty(_fd) == 1;
+    public bool IsTerminal => Libc.IsATty(_fd) == 1;
 
     public override unsafe void Write(ReadOnlySpan<byte> buffer)
     {
@@ -34,12 +34,12 @@ internal sealed partial class StandardStream : Stream
             int done = 0;
             while (done < buffer.Length && !_readerGone)
             {
-                nint n = Write(_fd, start + done, (nuint)(buffer.Length - done));
+                nint n = Libc.Write(_fd, start + done, (nuint)(buffer.Length - done));
                 if (n >= 0) { done += (int)n; continue; }
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno is EINTR or EAGAIN) continue;
-                if (errno == EPIPE) { _readerGone = true; break; }
-                throw new IOException($"writing to {(_fd == 2 ? "standard error" : "standard output")} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+                var errno = ErrnoInfo.FromLastPInvokeError();
+                if (errno is Errno.EINTR or Errno.EAGAIN) continue;
+                if (errno == Errno.EPIPE) { _readerGone = true; break; }
+                throw new IOException($"writing to {(_fd == 2 ? "standard error" : "standard output")} failed: {Marshal.GetPInvokeErrorMessage((int)errno)} (errno {(int)errno})", (int)errno);
             }
         }
     }
@@ -55,10 +55,4 @@ internal sealed partial class StandardStream : Stream
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
-
-    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    private static unsafe partial nint Write(int fd, byte* buffer, nuint count);
-
-    [LibraryImport("libc", EntryPoint = "isatty")]
-    private static partial int IsATty(int fd);
 }

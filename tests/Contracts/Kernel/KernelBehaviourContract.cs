@@ -359,7 +359,7 @@ public abstract class KernelBehaviourContract
 
     private static void Write(IKernel kernel, string path, string value) => kernel.Write(path, value, Patience);
 
-    private static int Refused(IKernel kernel, string path, string value) =>
+    private static Errno Refused(IKernel kernel, string path, string value) =>
         Assert.Throws<KernelException>(() => kernel.Write(path, value, Patience)).Error;
 
     /// <summary>The sequence of kernel-facts section 1: override, unbind from the current driver (read from the host model), drivers_probe.</summary>

@@ -110,7 +110,7 @@ public class SriovCommandTests
             var deadline = DateTime.UtcNow.AddSeconds(20);
             while (Guest.DriverOf(vf) != "vfio-pci" && DateTime.UtcNow < deadline) Thread.Sleep(100);
             var wrong = Userspace.OpenFailure.Expect(() => Vfio.Userspace.VfioSession.Open(vf, new Vfio.Userspace.VfioDeviceOptions { VfToken = Guid.NewGuid() }));
-            Assert.Equal(13, wrong.Errno);
+            Assert.Equal(13, (int)wrong.Errno);
             using (var session = Vfio.Userspace.VfioSession.Open(vf, new Vfio.Userspace.VfioDeviceOptions { VfToken = Guid.Parse(token) }))
                 Assert.Equal(0x1b36, session.Device.Config.VendorId);
         }

@@ -320,7 +320,7 @@ public sealed class UserspaceLibraryTests
 
         var e = OpenFailure.Expect(() => VfioSession.Open(Edu.BehindBridge));
         Assert.Equal(VfioErrorKind.GroupNotViable, e.Kind);
-        Assert.Equal(1, e.Errno);
+        Assert.Equal(1, (int)e.Errno);
         Assert.Equal("VFIO_GROUP_SET_CONTAINER", e.Operation);
         Assert.Contains("0000:03:01.0 is bound to e1000", e.Message);
         Assert.DoesNotContain("0000:00:05.0 is bound", e.Message);
@@ -347,7 +347,7 @@ public sealed class UserspaceLibraryTests
                 }
                 var e = OpenFailure.Expect(() => VfioSession.Open(Edu.Alone));
                 Assert.Equal(VfioErrorKind.GroupBusy, e.Kind);
-                Assert.Equal(16, e.Errno);
+                Assert.Equal(16, (int)e.Errno);
                 Assert.Contains($"held by pid {holder.Id} (sleep)", e.Message);
             }
             finally
@@ -375,7 +375,7 @@ public sealed class UserspaceLibraryTests
 
         // The kernel refuses the wrong order: the container cannot be unset while the device is open.
         var early = Assert.Throws<VfioException>(() => session.Group.UnsetContainer());
-        Assert.Equal(16, early.Errno);
+        Assert.Equal(16, (int)early.Errno);
 
         session.Dispose();
         session.Dispose();

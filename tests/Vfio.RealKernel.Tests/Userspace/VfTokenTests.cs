@@ -30,7 +30,7 @@ public sealed class VfTokenTests
 
                 var without = OpenFailure.Expect(() => VfioSession.Open(Vf));
                 Assert.Equal(VfioErrorKind.VfTokenRejected, without.Kind);
-                Assert.Equal(13, without.Errno);
+                Assert.Equal(13, (int)without.Errno);
                 Assert.Contains("needs a VF token (it is a VF of a PF driven from userspace)", without.Message);
 
                 var wrong = OpenFailure.Expect(() => VfioSession.Open(Vf, new VfioDeviceOptions { VfToken = Guid.NewGuid() }));

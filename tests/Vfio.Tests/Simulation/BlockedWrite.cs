@@ -5,12 +5,12 @@ namespace Vfio.Tests.Simulation;
 /// to close a device): finished later by <see cref="Complete"/>, whether or not its writer is
 /// still waiting, as a real blocked write(2) would be.
 /// </summary>
-internal sealed class BlockedWrite(Func<int> operation)
+internal sealed class BlockedWrite(Func<Errno> operation)
 {
     private readonly ManualResetEventSlim _done = new(false);
 
     /// <summary>The errno the write returned (0 for success); valid once done.</summary>
-    public int Errno { get; private set; }
+    public Errno Errno { get; private set; }
 
     public bool IsDone => _done.IsSet;
 

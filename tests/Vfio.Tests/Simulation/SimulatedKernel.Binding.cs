@@ -10,7 +10,7 @@ public sealed partial class SimulatedKernel
     /// Success even when nothing bound; EINVAL only when attaching failed with a negative error
     /// (a kernel driver refused a user-owned group in dma_configure).
     /// </summary>
-    private int StoreDriversProbe(string buffer)
+    private Errno StoreDriversProbe(string buffer)
     {
         var device = FindDevice(buffer);
         if (device is null) return Errno.ENODEV;
@@ -31,7 +31,7 @@ public sealed partial class SimulatedKernel
     /// drivers/base/bus.c bind_store: ENODEV unless the device exists and the driver matches it
     /// (pci_bus_match); then device_driver_attach, which waits for the device lock.
     /// </summary>
-    private int StoreBind(string driver, string buffer, out BlockedWrite? blocked)
+    private Errno StoreBind(string driver, string buffer, out BlockedWrite? blocked)
     {
         blocked = null;
         var device = FindDevice(buffer);
@@ -46,13 +46,13 @@ public sealed partial class SimulatedKernel
     }
 
     /// <summary>device_driver_attach → __driver_probe_device, with the device lock held.</summary>
-    private int AttachLocked(string driver, SimulatedDevice device)
+    private Errno AttachLocked(string driver, SimulatedDevice device)
     {
         if (device.Driver is not null) return Errno.EBUSY;
         // pci_device_probe → __pci_device_probe matches again under the lock: an override changed
         // while waiting makes it -ENODEV (seen on 6.12).
         if (!Matches(driver, device)) return Errno.ENODEV;
-        return Math.Abs(Probe(driver, device));
+        return (Errno)Math.Abs(Probe(driver, device));
     }
 
     /// <summary>
@@ -60,7 +60,7 @@ public sealed partial class SimulatedKernel
     /// device_driver_detach. A second unbind while one is blocked waits for the device lock and
     /// then finds nothing to do.
     /// </summary>
-    private int StoreUnbind(string driver, string buffer, out BlockedWrite? blocked)
+    private Errno StoreUnbind(string driver, string buffer, out BlockedWrite? blocked)
     {
         blocked = null;
         var device = FindDevice(buffer);
@@ -127,16 +127,16 @@ public sealed partial class SimulatedKernel
         // pci_dma_configure: a driver without driver_managed_dma needs the group's default domain,
         // which iommu_device_use_default_domain refuses (-EBUSY) while a user owns the group.
         if (!IsDmaManaged(driver) && device.Group is { } g && _holders.TryGetValue(g, out var holder) && holder.OwnsDma)
-            return -Errno.EBUSY;
+            return -(int)Errno.EBUSY;
         if (IsVfioDriver(driver))
         {
             // vfio_pci_core_register_device: hdr_type != PCI_HEADER_TYPE_NORMAL → -EINVAL
             // ("probe with driver vfio-pci failed with error -22", seen on 6.12 and 6.1).
-            if (!device.NormalHeader) return Errno.EINVAL;
+            if (!device.NormalHeader) return (int)Errno.EINVAL;
             // vfio_group_find_or_alloc: no IOMMU group (and no no-IOMMU mode) → -EINVAL.
-            if (device.Group is null) return Errno.EINVAL;
+            if (device.Group is null) return (int)Errno.EINVAL;
             // vfio_pci_probe: "Cannot bind to PF with SR-IOV enabled" → -EBUSY (seen on 6.1 and 6.12).
-            if (device.Sriov is { Vfs.Count: > 0 }) return Errno.EBUSY;
+            if (device.Sriov is { Vfs.Count: > 0 }) return (int)Errno.EBUSY;
         }
         // pci-stub's probe only logs "claimed by stub"; the others are taken to succeed, as they did in the capture.
         Attach(device, driver);

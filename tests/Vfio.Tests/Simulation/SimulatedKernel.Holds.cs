@@ -44,7 +44,7 @@ public sealed partial class SimulatedKernel
             foreach (var device in open)
             {
                 int users = device.PhysFn?.Sriov?.VfTokenUsers ?? 0;
-                int error = OpenWithOptions(device, options);
+                var error = OpenWithOptions(device, options);
                 if (error != 0)
                 {
                     foreach (var s in tokenUsers) s.VfTokenUsers--;

@@ -52,7 +52,7 @@ public sealed partial class SimulatedKernel
     /// has already is a no-op; no driver, or a driver without sriov_configure, ENOENT; 0 removes every
     /// VF (waiting for userspace holders); a non-zero count over a non-zero count EBUSY.
     /// </summary>
-    private int StoreNumVfs(SimulatedDevice pf, string value, out BlockedWrite? blocked)
+    private Errno StoreNumVfs(SimulatedDevice pf, string value, out BlockedWrite? blocked)
     {
         blocked = null;
         if (!TryKstrtou16(CString(value), out var count)) return Errno.EINVAL;
@@ -68,7 +68,7 @@ public sealed partial class SimulatedKernel
         return StoreNumVfsLocked(pf, count, out blocked);
     }
 
-    private int StoreNumVfsLocked(SimulatedDevice pf, int count, out BlockedWrite? blocked)
+    private Errno StoreNumVfsLocked(SimulatedDevice pf, int count, out BlockedWrite? blocked)
     {
         blocked = null;
         var sriov = pf.Sriov!;
@@ -96,7 +96,7 @@ public sealed partial class SimulatedKernel
         || (IsVfioDriver(driver) && Files.ReadAttribute("/sys/module/vfio_pci/parameters/enable_sriov") == "Y");
 
     /// <summary>pci-sysfs.c sriov_drivers_autoprobe_store: kstrtobool, else EINVAL.</summary>
-    private int StoreAutoprobe(SimulatedDevice pf, string value)
+    private Errno StoreAutoprobe(SimulatedDevice pf, string value)
     {
         if (KstrToBool(CString(value)) is not { } on) return Errno.EINVAL;
         pf.Sriov!.Autoprobe = on;
@@ -105,7 +105,7 @@ public sealed partial class SimulatedKernel
     }
 
     /// <summary>kernel/params.c param_set_bool: kstrtobool, read back as Y or N. Only parameters the lab has seen written.</summary>
-    private int StoreModuleParameter(string module, string parameter, string value)
+    private Errno StoreModuleParameter(string module, string parameter, string value)
     {
         if (!(module == "vfio_pci" && parameter == "enable_sriov"))
             throw new NotSupportedException($"The simulated kernel does not model writes to /sys/module/{module}/parameters/{parameter}.");
@@ -295,7 +295,7 @@ public sealed partial class SimulatedKernel
     /// follow (anything else, or a malformed UUID, is EINVAL); then vfio_pci_validate_vf_token.
     /// Returns the errno, 0 when the open may go ahead (and then records its effect).
     /// </summary>
-    private int OpenWithOptions(SimulatedDevice device, string? options)
+    private Errno OpenWithOptions(SimulatedDevice device, string? options)
     {
         Guid? token = null;
         var rest = options ?? "";

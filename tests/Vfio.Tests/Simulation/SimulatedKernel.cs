@@ -35,7 +35,6 @@ public sealed partial class SimulatedKernel : IKernel, IDisposable
     private const string DriversDir = "/sys/bus/pci/drivers";
     private const string DriversProbe = "/sys/bus/pci/drivers_probe";
     private const int PageSize = 4096;
-    private const int EISDIR = 21;
 
     /// <summary>Files the kernel makes in every PCI driver's directory (drivers/base/bus.c, pci-driver.c).</summary>
     private static readonly string[] DriverAttributes = ["bind", "unbind", "new_id", "remove_id", "uevent"];
@@ -81,7 +80,7 @@ public sealed partial class SimulatedKernel : IKernel, IDisposable
         ArgumentNullException.ThrowIfNull(hostPath);
         ArgumentNullException.ThrowIfNull(value);
         var operation = $"writing '{value.TrimEnd('\n')}' to {hostPath}";
-        int errno;
+        Errno errno;
         BlockedWrite? blocked;
         lock (_gate)
         {
@@ -108,13 +107,13 @@ public sealed partial class SimulatedKernel : IKernel, IDisposable
         }
     }
 
-    private int Dispatch(string hostPath, string value, out BlockedWrite? blocked)
+    private Errno Dispatch(string hostPath, string value, out BlockedWrite? blocked)
     {
         blocked = null;
         if (!hostPath.StartsWith('/')) throw new ArgumentException($"host path must be absolute: {hostPath}", nameof(hostPath));
         var path = _tree.Resolve(hostPath);
         if (path is null) return Errno.ENOENT;         // open(2) without O_CREAT
-        if (_tree.IsDirectory(path)) return EISDIR;     // open(2) of a directory for writing
+        if (_tree.IsDirectory(path)) return Errno.EISDIR;     // open(2) of a directory for writing
         int count = Encoding.UTF8.GetByteCount(value);
         if (count == 0) return 0;                       // sysfs_kf_write: a zero-length write never reaches the store method
         count = Math.Min(count, PageSize);              // kernfs_fop_write_iter: at most PAGE_SIZE bytes reach it
@@ -150,7 +149,7 @@ public sealed partial class SimulatedKernel : IKernel, IDisposable
     /// first newline; empty or "\n" clears it (reads back "(null)"); it neither unbinds nor loads
     /// anything.
     /// </summary>
-    private int StoreDriverOverride(SimulatedDevice device, string value, int count)
+    private Errno StoreDriverOverride(SimulatedDevice device, string value, int count)
     {
         if (count >= PageSize - 1) return Errno.EINVAL;
         var s = CString(value);

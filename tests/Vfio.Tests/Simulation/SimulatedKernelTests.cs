@@ -179,7 +179,7 @@ public class SimulatedKernelTests
         Assert.Equal("(null)", kernel.Files.ReadAttribute($"{Dir(Edu)}/driver_override"));
 
         Assert.Equal(Errno.EACCES, Assert.Throws<KernelException>(() => kernel.Write($"{Dir(Edu)}/vendor", "0x1234", Patience)).Error);
-        Assert.Equal(21, Assert.Throws<KernelException>(() => kernel.Write("/sys/bus/pci/drivers/e1000", "x", Patience)).Error); // EISDIR
+        Assert.Equal(21, (int)Assert.Throws<KernelException>(() => kernel.Write("/sys/bus/pci/drivers/e1000", "x", Patience)).Error); // EISDIR
         Assert.Throws<NotSupportedException>(() => kernel.Write("/sys/bus/pci/drivers/e1000/new_id", "8086 100e", Patience));
         // Through the device's own directory path, not only the bus link.
         kernel.Write("/sys/devices/pci0000:00/0000:00:02.0/driver_override", "vfio-pci", Patience);

@@ -22,7 +22,7 @@ public class SimulatedSriovKernelTests
         return HostReader.Read(new HostFiles(tree.Directory));
     }
 
-    private static int ErrnoOf(Action write) => Assert.Throws<KernelException>(write).Error;
+    private static Errno ErrnoOf(Action write) => Assert.Throws<KernelException>(write).Error;
 
     /// <summary>The fields of a device that SR-IOV creation decides (not what a later bind changed).</summary>
     private static object Shape(PciDevice d) => new

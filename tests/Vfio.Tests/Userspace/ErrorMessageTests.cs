@@ -1,3 +1,4 @@
+using Vfio.Execution.Kernel;
 using Vfio.Userspace;
 using Vfio.Userspace.Interop;
 
@@ -45,7 +46,7 @@ public sealed class ErrorMessageTests : IDisposable
     {
         var e = VfioErrors.NotViable(4, _paths.Members(4));
         Assert.Equal(VfioErrorKind.GroupNotViable, e.Kind);
-        Assert.Equal(1, e.Errno);
+        Assert.Equal(1, (int)e.Errno);
         Assert.Equal("VFIO_GROUP_SET_CONTAINER", e.Operation);
         Assert.Contains("0000:03:01.0 is bound to e1000", e.Message);
         Assert.DoesNotContain("0000:03:02.0 is bound", e.Message);
@@ -97,7 +98,7 @@ public sealed class ErrorMessageTests : IDisposable
     {
         var e = VfioErrors.Memlock(0x1000, 2 << 20, 65536, 65536);
         Assert.Equal(VfioErrorKind.MemlockLimit, e.Kind);
-        Assert.Equal(12, e.Errno);
+        Assert.Equal(12, (int)e.Errno);
         Assert.Contains("pinning 2097152 bytes at IOVA 0x1000 exceeded RLIMIT_MEMLOCK (soft 65536 bytes, hard 65536 bytes)", e.Message);
         Assert.Contains("prlimit --pid", e.Hint);
         Assert.Contains("ulimit -l", e.Hint);
@@ -140,5 +141,27 @@ public sealed class ErrorMessageTests : IDisposable
         Assert.Equal("unlimited", VfioErrors.FormatLimit(ulong.MaxValue));
         Assert.Equal("8 MiB", VfioErrors.FormatLimit(8 << 20));
         Assert.Equal("65536 bytes", VfioErrors.FormatLimit(65536));
+    }
+
+    [Fact]
+    public void Both_exceptions_name_the_errno_in_their_own_form_from_the_one_table()
+    {
+        // VfioException: "(NAME, errno N)" after "failed"; nothing when the failure was found in userspace.
+        var reset = new VfioException(VfioErrorKind.NotSupported, "VFIO_DEVICE_RESET", "0000:00:02.0", Errno.ENOTTY, "the device has no reset.");
+        Assert.Equal("VFIO_DEVICE_RESET on 0000:00:02.0 failed (ENOTTY, errno 25): the device has no reset.", reset.Message);
+        Assert.Equal("ENOTTY", reset.ErrnoName);
+        Assert.Equal(Errno.ETIMEDOUT, new VfioException(VfioErrorKind.Failed, "poll", null, Errno.ETIMEDOUT, "x.").Errno);
+        Assert.Contains("failed (ETIMEDOUT, errno 110): x.", new VfioException(VfioErrorKind.Failed, "poll", null, Errno.ETIMEDOUT, "x.").Message);
+        var found = new VfioException(VfioErrorKind.IovaExhausted, "allocate IOVA", null, 0, "no room.");
+        Assert.Equal("allocate IOVA failed: no room.", found.Message);
+        Assert.Null(found.ErrnoName);
+        Assert.Contains("failed (errno 200, errno 200)", new VfioException(VfioErrorKind.Failed, "op", null, (Errno)200, "x.").Message);
+
+        // KernelException: "NAME (description)", the name again where there is no description.
+        Assert.Equal("writing '0000:00:02.0' to /sys/bus/pci/drivers/e1000/bind failed: ENODEV (no such device (the driver does not match it))",
+            new KernelException("writing '0000:00:02.0' to /sys/bus/pci/drivers/e1000/bind", Errno.ENODEV).Message);
+        Assert.Equal("op failed: EIO (EIO). Look.", new KernelException("op", Errno.EIO, "Look.").Message);
+        Assert.Equal("op failed: errno 200 (errno 200)", new KernelException("op", (Errno)200).Message);
+        Assert.Equal(Errno.EBUSY, new KernelException("op", Errno.EBUSY).Error);
     }
 }

@@ -3,20 +3,113 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using Vfio.Interop;
 using Vfio.Userspace;
+using Vfio.Userspace.Interop;
 
 namespace Vfio.Tests.Userspace;
 
 /// <summary>
-/// Every kernel struct the library declares (the lower-case types of Vfio.Userspace.Interop) has the
-/// size and field offsets the C compiler gives for the real header: linux/vfio.h from the machine's
-/// linux-libc-dev, poll.h and sys/resource.h from libc. Needs gcc (Debian: gcc, linux-libc-dev).
+/// Every kernel struct the solution declares (the lower-case types of Vfio.Userspace.Interop and
+/// Vfio.Interop) has the size and field offsets the C compiler gives for the real header, and every
+/// constant it passes to the kernel (ioctl request numbers, flags, indexes, capability ids, the libc
+/// constants, errno values) has the value the compiler gives for its name: linux/vfio.h from the
+/// machine's linux-libc-dev, the rest from libc. Needs gcc (Debian: gcc, libc6-dev, linux-libc-dev;
+/// .ci/run installs them), so in CI it always runs.
 /// </summary>
 public sealed class KernelStructLayoutTests
 {
-    private static readonly Type[] KernelStructs = [.. typeof(VfioSession).Assembly.GetTypes()
-        .Where(t => t.Namespace == "Vfio.Userspace.Interop" && t.IsValueType && !t.IsEnum && t.Name == t.Name.ToLowerInvariant())
+    private static readonly Type[] KernelStructs = [.. new[] { (typeof(VfioSession).Assembly, "Vfio.Userspace.Interop"), (typeof(Libc).Assembly, "Vfio.Interop") }
+        .SelectMany(a => a.Item1.GetTypes().Where(t => t.Namespace == a.Item2))
+        .Where(t => t.IsValueType && !t.IsEnum && t.Name == t.Name.ToLowerInvariant())
         .OrderBy(t => t.Name, StringComparer.Ordinal)];
+
+    /// <summary>Macros the running headers may no longer define (the kernel retired them); all others must exist.</summary>
+    private static readonly HashSet<string> MayBeRetired = ["VFIO_TYPE1_NESTING_IOMMU"];
+
+    /// <summary>
+    /// Every constant with a C name and its C# value: all upper-case constants of <see cref="Libc"/> and
+    /// <see cref="VfioIoctl"/> (enumerated, so a new one is checked without being listed), every
+    /// <see cref="Errno"/>, and the public enums of Vfio.Userspace whose values are the kernel's.
+    /// </summary>
+    private static List<(string CName, long Value, bool IsMacro)> Constants()
+    {
+        var list = new List<(string, long, bool)>();
+        foreach (var type in new[] { typeof(Libc), typeof(VfioIoctl) })
+            foreach (var f in type.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static).Where(f => f.IsLiteral))
+                if (f.Name == f.Name.ToUpperInvariant() || f.Name.StartsWith("VFIO_", StringComparison.Ordinal))
+                    list.Add((f.Name, ToLong(f.GetRawConstantValue()!), true));
+        foreach (var e in Enum.GetValues<Errno>()) list.Add((ErrnoInfo.Name(e), (long)e, true));
+
+        static string Snake(string name) => string.Concat(name.Select((ch, i) => i > 0 && char.IsUpper(ch) ? "_" + ch : ch.ToString())).ToUpperInvariant();
+        void Map<T>(Func<string, string?> cName, bool isMacro) where T : struct, System.Enum
+        {
+            foreach (var value in System.Enum.GetValues<T>())
+                if (cName(value.ToString()) is { } c) list.Add((c, Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture), isMacro));
+        }
+        Map<VfioPciRegion>(n => $"VFIO_PCI_{n.ToUpperInvariant()}_REGION_INDEX", isMacro: false);
+        Map<VfioIrqIndex>(n => $"VFIO_PCI_{n.ToUpperInvariant()}_IRQ_INDEX", isMacro: false);
+        Map<VfioRegionFlags>(n => n == "None" ? null : $"VFIO_REGION_INFO_FLAG_{n.ToUpperInvariant()}", isMacro: true);
+        Map<VfioDeviceFlags>(n => n == "None" ? null : $"VFIO_DEVICE_FLAGS_{Snake(n)}", isMacro: true);
+        Map<VfioIrqFlags>(n => n == "None" ? null : $"VFIO_IRQ_INFO_{n.ToUpperInvariant()}", isMacro: true);
+        Map<VfioGroupFlags>(n => n == "None" ? null : $"VFIO_GROUP_FLAGS_{Snake(n)}", isMacro: true);
+        Map<DmaAccess>(n => n switch { "DeviceRead" => "VFIO_DMA_MAP_FLAG_READ", "DeviceWrite" => "VFIO_DMA_MAP_FLAG_WRITE", _ => null }, isMacro: true);
+        Map<VfioExtension>(n => n switch
+        {
+            "Type1" => "VFIO_TYPE1_IOMMU", "SpaprTce" => "VFIO_SPAPR_TCE_IOMMU", "Type1v2" => "VFIO_TYPE1v2_IOMMU",
+            "DmaCacheCoherent" => "VFIO_DMA_CC_IOMMU", "Eeh" => "VFIO_EEH", "Type1Nesting" => "VFIO_TYPE1_NESTING_IOMMU",
+            "SpaprTceV2" => "VFIO_SPAPR_TCE_v2_IOMMU", "NoIommu" => "VFIO_NOIOMMU_IOMMU", "UnmapAll" => "VFIO_UNMAP_ALL",
+            "UpdateVaddr" => "VFIO_UPDATE_VADDR",
+            _ => throw new InvalidOperationException($"VfioExtension.{n} has no C name here: add it"),
+        }, isMacro: true);
+        return list;
+    }
+
+    private static long ToLong(object value) => value switch
+    {
+        nuint u => (long)u,
+        nint i => i,
+        ulong u => checked((long)u),
+        _ => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    [Fact]
+    public void Every_constant_passed_to_the_kernel_has_the_c_headers_value()
+    {
+        var constants = Constants();
+        // The enumeration must find what the code uses, or the test would pass on nothing.
+        foreach (var name in new[] { "VFIO_IOMMU_MAP_DMA", "VFIO_DEVICE_FEATURE", "VFIO_GROUP_FLAGS_VIABLE", "O_CLOEXEC", "MAP_HUGETLB", "EFD_NONBLOCK", "ETIMEDOUT", "VFIO_PCI_MSIX_IRQ_INDEX", "VFIO_TYPE1v2_IOMMU" })
+            Assert.Contains(constants, c => c.CName == name);
+        var duplicates = constants.GroupBy(c => c.CName).Where(g => g.Select(c => c.Value).Distinct().Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(duplicates.Count == 0, "declared twice with different values: " + string.Join(", ", duplicates));
+
+        var c = new StringBuilder();
+        c.AppendLine("#define _GNU_SOURCE\n#include <stdio.h>\n#include <stdint.h>\n#include <errno.h>\n#include <fcntl.h>\n#include <poll.h>");
+        c.AppendLine("#include <sys/mman.h>\n#include <sys/eventfd.h>\n#include <sys/resource.h>\n#include <sys/stat.h>\n#include <linux/vfio.h>\nint main(void) {");
+        foreach (var (name, _, isMacro) in constants.DistinctBy(k => k.CName))
+        {
+            if (isMacro) c.AppendLine($"#ifdef {name}");
+            c.AppendLine($"  printf(\"{name} %lld\\n\", (long long)(intptr_t)({name}));");
+            if (isMacro) c.AppendLine($"#else\n  printf(\"{name} undefined\\n\");\n#endif");
+        }
+        c.AppendLine("  return 0;\n}");
+
+        var actual = CompileAndRun(c.ToString()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ')).ToDictionary(p => p[0], p => p[1]);
+        var mismatches = new List<string>();
+        foreach (var (name, value, _) in constants)
+        {
+            var inC = actual[name];
+            if (inC == "undefined")
+            {
+                if (!MayBeRetired.Contains(name)) mismatches.Add($"{name}: not defined by the headers (C# {value})");
+            }
+            else if (long.Parse(inC, System.Globalization.CultureInfo.InvariantCulture) != value)
+                mismatches.Add($"{name}: C {inC}, C# {value}");
+        }
+        Assert.True(mismatches.Count == 0, $"{mismatches.Count} of {constants.Count} constants differ from the C headers:\n" + string.Join("\n", mismatches));
+        Assert.True(constants.Count >= 150, $"only {constants.Count} constants found");
+    }
 
     private static IEnumerable<FieldInfo> Fields(Type t) => t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
 

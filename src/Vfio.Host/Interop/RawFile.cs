@@ -1,29 +1,13 @@
-using System.Runtime.InteropServices;
+using Vfio.Interop;
 
 namespace Vfio.Host.Interop;
 
 /// <summary>
-/// The few libc calls the sysfs reader needs, so that a small attribute costs open + read + close
-/// and nothing more (no fstat, no advisory locks). File descriptors never leave this class.
+/// File reads for the sysfs reader straight through libc, so that a small attribute costs open + read
+/// + close and nothing more (no fstat, no advisory locks). File descriptors never leave this class.
 /// </summary>
-internal static unsafe partial class Libc
+internal static unsafe class RawFile
 {
-    private const int O_RDONLY = 0;
-    private const int O_CLOEXEC = 0x80000;
-    private const int EINTR = 4;
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
-    private static partial nint Read(int fd, byte* buffer, nuint count);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
-
-    [LibraryImport("libc", EntryPoint = "readlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint ReadLink(string path, byte* buffer, nuint size);
-
     /// <summary>
     /// Reads a file from its start into <paramref name="buffer"/>; returns the byte count, or -1 when
     /// it cannot be opened or read (missing, permission, device gone). With <paramref name="singleRead"/>
@@ -32,7 +16,7 @@ internal static unsafe partial class Libc
     /// </summary>
     public static int ReadFile(string path, Span<byte> buffer, bool singleRead = false)
     {
-        int fd = Open(path, O_RDONLY | O_CLOEXEC);
+        int fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC);
         if (fd < 0) return -1;
         try
         {
@@ -42,10 +26,10 @@ internal static unsafe partial class Libc
                 while (total < buffer.Length)
                 {
                     // Large single requests fail on some procfs files (sysctl handlers allocate the whole count).
-                    nint n = Read(fd, p + total, (nuint)Math.Min(buffer.Length - total, 65536));
+                    nint n = Libc.Read(fd, p + total, (nuint)Math.Min(buffer.Length - total, 65536));
                     if (n < 0)
                     {
-                        if (Marshal.GetLastPInvokeError() == EINTR) continue;
+                        if (ErrnoInfo.FromLastPInvokeError() == Errno.EINTR) continue;
                         return -1;
                     }
                     if (n == 0) break;
@@ -58,7 +42,7 @@ internal static unsafe partial class Libc
         }
         finally
         {
-            Close(fd);
+            Libc.Close(fd);
         }
     }
 
@@ -68,7 +52,7 @@ internal static unsafe partial class Libc
         Span<byte> buffer = stackalloc byte[4096];
         fixed (byte* p = buffer)
         {
-            nint n = ReadLink(path, p, (nuint)buffer.Length);
+            nint n = Libc.ReadLink(path, p, (nuint)buffer.Length);
             return n <= 0 ? null : System.Text.Encoding.UTF8.GetString(p, (int)n);
         }
     }

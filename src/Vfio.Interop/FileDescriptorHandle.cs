@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace Vfio.Userspace.Interop;
+namespace Vfio.Interop;
 
 /// <summary>
 /// An owned file descriptor (container, group, device or eventfd). Closed exactly once by the
