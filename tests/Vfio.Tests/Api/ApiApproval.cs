@@ -41,15 +41,54 @@ public static class ApiApproval
 
     private static string Normalize(string text) => text.ReplaceLineEndings("\n").TrimEnd('\n') + "\n";
 
-    /// <summary>The lines only in one of the two texts (up to 20 of each), "-" approved, "+" built.</summary>
+    /// <summary>
+    /// The changed lines in order (a longest-common-subsequence line diff), "-" approved and "+" built, each
+    /// run under the type it belongs to; at most 40 lines.
+    /// </summary>
     private static string FirstDifferences(string approved, string actual)
     {
-        var before = approved.Split('\n');
-        var after = actual.Split('\n');
-        var removed = before.Except(after).Take(20).Select(l => "  - " + l.Trim());
-        var added = after.Except(before).Take(20).Select(l => "  + " + l.Trim());
-        var lines = removed.Concat(added).ToList();
-        return lines.Count == 0 ? "  (the same lines in another order)" : string.Join('\n', lines);
+        var a = approved.Split('\n');
+        var b = actual.Split('\n');
+        var common = new int[a.Length + 1, b.Length + 1];
+        for (int i = a.Length - 1; i >= 0; i--)
+            for (int j = b.Length - 1; j >= 0; j--)
+                common[i, j] = a[i] == b[j] ? common[i + 1, j + 1] + 1 : Math.Max(common[i + 1, j], common[i, j + 1]);
+        var lines = new List<string>();
+        string? type = null, shownType = null;
+        void Emit(char sign, string line)
+        {
+            if (type != shownType && type is not null && type != line) lines.Add("  in " + type.Trim());
+            shownType = type;
+            lines.Add($"  {sign} {line.Trim()}");
+        }
+        void Track(string line)
+        {
+            // Type declarations are indented one level inside the namespace.
+            if (line.StartsWith("    ", StringComparison.Ordinal) && !line.StartsWith("     ", StringComparison.Ordinal) && line.Trim() is not ("{" or "}"))
+                type = line;
+        }
+        int x = 0, y = 0;
+        while (x < a.Length || y < b.Length)
+        {
+            if (x < a.Length && y < b.Length && a[x] == b[y])
+            {
+                Track(a[x]);
+                x++;
+                y++;
+            }
+            else if (y == b.Length || (x < a.Length && common[x + 1, y] >= common[x, y + 1]))
+            {
+                Track(a[x]);
+                Emit('-', a[x++]);
+            }
+            else
+            {
+                Track(b[y]);
+                Emit('+', b[y++]);
+            }
+        }
+        if (lines.Count > 40) lines = [.. lines.Take(40), $"  ... and {lines.Count - 40} more lines"];
+        return lines.Count == 0 ? "  (only whitespace differs)" : string.Join('\n', lines);
     }
 
     private static string FindDirectory()
