@@ -3,7 +3,8 @@ using Vfio.Userspace.Interop;
 namespace Vfio.Userspace;
 
 /// <summary>
-/// Everything needed to drive one PCI device, owned together: finds the device's IOMMU group in
+/// Everything needed to drive one PCI device, owned together: the IOMMU context of the chosen backend
+/// and the open device. With the container backend (the default): finds the device's IOMMU group in
 /// sysfs, opens a container and the group, attaches the group, sets the type1v2 IOMMU and opens the
 /// device. Dispose releases in the order the kernel accepts (kernel-facts section 5): DMA buffers
 /// (unmapped while the container still has its IOMMU), the device, the container unset, the
@@ -13,46 +14,55 @@ public sealed class VfioSession : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly List<DmaBuffer> _buffers = [];
+    private readonly SessionBackend _backend;
     private bool _disposed;
 
-    private VfioSession(PciAddress address, VfioContainer container, VfioGroup group, VfioDevice device)
+    private VfioSession(PciAddress address, SessionBackend backend, VfioDevice device)
     {
         Address = address;
-        Container = container;
-        Group = group;
+        _backend = backend;
         Device = device;
     }
 
     /// <summary>
-    /// Opens the device at <paramref name="address"/>, which must already be bound to vfio-pci (this
-    /// binds nothing; <c>vfioctl bind ADDR</c> does).
+    /// Opens the device at <paramref name="address"/> with the default backend (the container), which must
+    /// already be bound to vfio-pci (this binds nothing; <c>vfioctl bind ADDR</c> does).
     /// </summary>
+    /// <param name="address">The device.</param>
+    /// <param name="options">Options the kernel gets when the device is opened (a VF token), or null.</param>
     /// <exception cref="VfioException">With the step that failed and how to fix it (group missing or not granted, busy, not viable, ...).</exception>
-    public static VfioSession Open(PciAddress address, VfioDeviceOptions? options = null) => Open(address, options, SystemPaths.Default);
+    public static VfioSession Open(PciAddress address, VfioDeviceOptions? options = null) =>
+        Open(address, new VfioSessionOptions { Device = options }, SystemPaths.Default);
 
-    internal static VfioSession Open(PciAddress address, VfioDeviceOptions? options, SystemPaths paths)
+    /// <summary>
+    /// Opens the device at <paramref name="address"/> with the backend <paramref name="options"/> asks for.
+    /// The device must already be bound to vfio-pci (this binds nothing; <c>vfioctl bind ADDR</c> does).
+    /// </summary>
+    /// <param name="address">The device.</param>
+    /// <param name="options">The backend (<see cref="VfioBackend.Auto"/>: the container today) and the device-open options.</param>
+    /// <exception cref="VfioException">With the step that failed and how to fix it (group missing or not granted, busy, not viable, ...);
+    /// <see cref="VfioErrorKind.NotSupported"/> for <see cref="VfioBackend.Iommufd"/>, which is not implemented yet.</exception>
+    public static VfioSession Open(PciAddress address, VfioSessionOptions options)
     {
-        int number = VfioGroup.NumberOf(address, paths);
-        VfioGroup? group = null;
-        VfioContainer? container = null;
-        bool attached = false;
+        ArgumentNullException.ThrowIfNull(options);
+        return Open(address, options, SystemPaths.Default);
+    }
+
+    internal static VfioSession Open(PciAddress address, VfioSessionOptions options, SystemPaths paths)
+    {
+        SessionBackend backend = SessionBackend.Resolve(options.Backend, address) switch
+        {
+            VfioBackend.Container => ContainerBackend.Open(address, paths),
+            var other => throw new System.Diagnostics.UnreachableException($"no session backend for {other}."),
+        };
         try
         {
-            // The group first: its errors (missing node, not granted, busy) are the likely ones and the
-            // most useful to report; the container node is world-accessible.
-            group = VfioGroup.Open(number, paths, address.ToString());
-            container = VfioContainer.Open(paths.ContainerNode);
-            group.SetContainer(container);
-            attached = true;
-            container.SetIommu(VfioExtension.Type1v2);
-            var device = group.GetDevice(address, options);
-            return new VfioSession(address, container, group, device);
+            var device = backend.OpenDevice(address, options.Device);
+            return new VfioSession(address, backend, device);
         }
         catch
         {
-            if (attached) TryUnset(group!);
-            container?.Dispose();
-            group?.Dispose();
+            backend.Dispose();
             throw;
         }
     }
@@ -60,17 +70,29 @@ public sealed class VfioSession : IDisposable
     /// <summary>The device address.</summary>
     public PciAddress Address { get; }
 
-    /// <summary>The container (type1v2 IOMMU set).</summary>
-    public VfioContainer Container { get; }
+    /// <summary>The backend the session uses (<see cref="VfioBackend.Container"/> today; never <see cref="VfioBackend.Auto"/>).</summary>
+    public VfioBackend Backend => _backend.Kind;
 
-    /// <summary>The device's group, attached to <see cref="Container"/>.</summary>
-    public VfioGroup Group { get; }
+    /// <summary>Where the device's DMA is mapped, whatever the backend (the container today).</summary>
+    public DmaSpace Dma => _backend.Dma;
+
+    /// <summary>
+    /// The container (type1v2 IOMMU set). Container backend only: with another backend this throws
+    /// <see cref="InvalidOperationException"/>; use <see cref="Dma"/> for what every backend has.
+    /// </summary>
+    public VfioContainer Container => (_backend as ContainerBackend)?.Container ?? throw NotContainer(nameof(Container));
+
+    /// <summary>
+    /// The device's group, attached to <see cref="Container"/>. Container backend only: with another
+    /// backend (iommufd has no group fd) this throws <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public VfioGroup Group => (_backend as ContainerBackend)?.Group ?? throw NotContainer(nameof(Group));
 
     /// <summary>The open device.</summary>
     public VfioDevice Device { get; }
 
     /// <summary>
-    /// Allocates DMA memory mapped in the container (<see cref="VfioContainer.AllocateDma"/>); the session
+    /// Allocates DMA memory mapped in the session's DMA space (<see cref="DmaSpace.AllocateDma"/>); the session
     /// disposes buffers still alive when it is disposed.
     /// </summary>
     /// <param name="length">Bytes wanted.</param>
@@ -78,7 +100,7 @@ public sealed class VfioSession : IDisposable
     public DmaBuffer AllocateDma(nuint length, ulong? dmaMask = null)
     {
         lock (_gate) ObjectDisposedException.ThrowIf(_disposed, this);
-        var buffer = Container.AllocateDma(length, dmaMask);
+        var buffer = Dma.AllocateDma(length, dmaMask);
         lock (_gate)
         {
             _buffers.Add(buffer);
@@ -111,18 +133,10 @@ public sealed class VfioSession : IDisposable
         }
         // 2. Device fd (interrupts disabled, BARs unmapped): VFIO_GROUP_UNSET_CONTAINER is EBUSY while it is open.
         Device.Dispose();
-        // 3. Detach the group; the last group leaving tears the container's IOMMU down.
-        TryUnset(Group);
-        // 4. Container, then the group node (kernel-facts section 5).
-        Container.Dispose();
-        Group.Dispose();
+        // 3. and 4. The backend: the container unset, the container, then the group node (kernel-facts section 5).
+        _backend.Dispose();
     }
 
-    private static void TryUnset(VfioGroup group)
-    {
-        // Closing the group fd also detaches it; a failed unset must not stop the rest of the teardown.
-        try { group.UnsetContainer(); }
-        catch (VfioException) { }
-        catch (ObjectDisposedException) { }
-    }
+    private InvalidOperationException NotContainer(string member) =>
+        new($"VfioSession.{member} exists only with the container backend; this session uses {_backend.Kind}: use VfioSession.Dma for DMA.");
 }

@@ -8,8 +8,9 @@ namespace Vfio.Userspace;
 /// A VFIO container (<c>/dev/vfio/vfio</c>): the IOMMU context groups attach to and DMA is mapped in.
 /// Open it, attach at least one group (<see cref="VfioGroup.SetContainer"/>), then
 /// <see cref="SetIommu"/>; only then can DMA be mapped. Dispose after every group has left it.
+/// This is the <see cref="VfioBackend.Container"/> backend's <see cref="DmaSpace"/>.
 /// </summary>
-public sealed class VfioContainer : IDisposable
+public sealed class VfioContainer : DmaSpace, IDisposable
 {
     private readonly Lock _gate = new();
     private IovaAllocator? _iova;
@@ -23,7 +24,16 @@ public sealed class VfioContainer : IDisposable
     internal FileDescriptorHandle Handle { get; }
 
     /// <summary>The node this container was opened from, normally <c>/dev/vfio/vfio</c>.</summary>
-    public string Path { get; }
+    public override string Path { get; }
+
+    /// <summary><see cref="VfioBackend.Container"/>.</summary>
+    public override VfioBackend Backend => VfioBackend.Container;
+
+    /// <summary>The IOVA ranges of <see cref="GetIommuInfo"/> (asked again on each read: a group joining the container can add reserved regions).</summary>
+    public override IReadOnlyList<IovaRange> IovaRanges => GetIommuInfo().IovaRanges;
+
+    /// <summary>The page-size bitmap of <see cref="GetIommuInfo"/>.</summary>
+    public override ulong PageSizes => GetIommuInfo().PageSizes;
 
     /// <summary>Opens a new container and checks the API version (VFIO_GET_API_VERSION must be 0).</summary>
     /// <exception cref="VfioException">The node is missing (vfio not loaded) or the API version differs.</exception>
@@ -137,9 +147,9 @@ public sealed class VfioContainer : IDisposable
     /// <summary>
     /// The container's IOVA allocator, built on first use from <see cref="GetIommuInfo"/>'s IOVA ranges
     /// and page size, without the first page (IOVA 0 stays unmapped so a null DMA address faults).
-    /// <see cref="AllocateDma"/> takes IOVAs from it.
+    /// <see cref="DmaSpace.AllocateDma"/> takes IOVAs from it.
     /// </summary>
-    public IovaAllocator Iova
+    public override IovaAllocator Iova
     {
         get
         {
@@ -165,9 +175,9 @@ public sealed class VfioContainer : IDisposable
     /// VFIO_IOMMU_MAP_DMA: maps <paramref name="length"/> bytes of this process's memory at
     /// <paramref name="virtualAddress"/> to <paramref name="iova"/>. The pages are pinned and charged to
     /// RLIMIT_MEMLOCK; ENOMEM is reported as <see cref="VfioErrorKind.MemlockLimit"/> with the limit and how
-    /// to raise it. Prefer <see cref="AllocateDma"/>, which owns the memory and the mapping.
+    /// to raise it. Prefer <see cref="DmaSpace.AllocateDma"/>, which owns the memory and the mapping.
     /// </summary>
-    public unsafe void MapDma(nuint virtualAddress, ulong iova, ulong length, DmaAccess access = DmaAccess.ReadWrite)
+    public override unsafe void MapDma(nuint virtualAddress, ulong iova, ulong length, DmaAccess access = DmaAccess.ReadWrite)
     {
         var map = new vfio_iommu_type1_dma_map
         {
@@ -201,7 +211,7 @@ public sealed class VfioContainer : IDisposable
     }
 
     /// <summary>VFIO_IOMMU_UNMAP_DMA of a range mapped before; returns the bytes the kernel unmapped.</summary>
-    public unsafe ulong UnmapDma(ulong iova, ulong length)
+    public override unsafe ulong UnmapDma(ulong iova, ulong length)
     {
         var unmap = new vfio_iommu_type1_dma_unmap
         {
@@ -217,17 +227,6 @@ public sealed class VfioContainer : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private VfioException UnmapFailed(Errno errno, ulong iova, ulong length) =>
         Fail("VFIO_IOMMU_UNMAP_DMA", errno, $"could not unmap {length} bytes at IOVA 0x{iova:x}.");
-
-    /// <summary>
-    /// Allocates DMA memory (huge pages when the length suits and the system has them, else 4 KiB pages),
-    /// takes an IOVA from <see cref="Iova"/> below <paramref name="dmaMask"/> and maps it.
-    /// </summary>
-    /// <param name="length">Bytes wanted; rounded up to the page size used.</param>
-    /// <param name="dmaMask">The highest address the device can reach (edu: 0x0fffffff); null for no limit.</param>
-    /// <param name="access">What the device may do with the memory.</param>
-    /// <param name="pageSize">Huge, small, or automatic page choice.</param>
-    public DmaBuffer AllocateDma(nuint length, ulong? dmaMask = null, DmaAccess access = DmaAccess.ReadWrite, DmaPageSize pageSize = DmaPageSize.Auto) =>
-        DmaBuffer.Allocate(this, Iova, length, dmaMask ?? ulong.MaxValue, access, pageSize);
 
     /// <summary>Closes the container fd. Close every device and unset every group first (<see cref="VfioSession"/> does).</summary>
     public void Dispose() => Handle.Dispose();

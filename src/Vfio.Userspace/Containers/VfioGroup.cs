@@ -144,7 +144,9 @@ public sealed class VfioGroup : IDisposable
         int r;
         fixed (byte* p = bytes) r = Ioctl.Call(Handle, VfioIoctl.VFIO_GROUP_GET_DEVICE_FD, p);
         if (r < 0) throw DeviceOpenError(name, options, Ioctl.Error(r));
-        var device = new VfioDevice(new FileDescriptorHandle(r), name, this);
+        // The kernel opens a device only in a group attached to a container with its IOMMU set
+        // (EINVAL otherwise, above), and the group is attached only through SetContainer.
+        var device = new VfioDevice(new FileDescriptorHandle(r), name, Container!);
         return device;
     }
 

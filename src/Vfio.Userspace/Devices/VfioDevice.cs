@@ -4,10 +4,11 @@ using Vfio.Userspace.Interop;
 namespace Vfio.Userspace;
 
 /// <summary>
-/// An open VFIO device (a device fd from <see cref="VfioGroup.GetDevice(string, VfioDeviceOptions?)"/>):
+/// An open VFIO device (a device fd from <see cref="VfioSession.Open(PciAddress, VfioSessionOptions)"/>
+/// or, with the container backend, <see cref="VfioGroup.GetDevice(string, VfioDeviceOptions?)"/>):
 /// its regions and BARs, configuration space, interrupts, reset and VF token. Dispose closes the fd,
-/// after disabling interrupts and unmapping BARs still open; close devices before unsetting the
-/// group's container.
+/// after disabling interrupts and unmapping BARs still open; close devices before the backend lets go
+/// of their IOMMU context (with the container backend: before unsetting the group's container).
 /// </summary>
 public sealed unsafe class VfioDevice : IDisposable
 {
@@ -17,11 +18,11 @@ public sealed unsafe class VfioDevice : IDisposable
     private DeviceInterrupts? _interrupts;
     private bool _disposed;
 
-    internal VfioDevice(FileDescriptorHandle handle, string name, VfioGroup group)
+    internal VfioDevice(FileDescriptorHandle handle, string name, DmaSpace dma)
     {
         Handle = handle;
         Name = name;
-        Group = group;
+        Dma = dma;
         Address = PciAddress.TryParse(name, out var a) ? a : null;
         try
         {
@@ -42,8 +43,11 @@ public sealed unsafe class VfioDevice : IDisposable
     /// <summary>The PCI address, when the name is one.</summary>
     public PciAddress? Address { get; }
 
-    /// <summary>The group the device belongs to.</summary>
-    public VfioGroup Group { get; }
+    /// <summary>
+    /// The DMA space the device's DMA goes through: with the container backend, the container its group
+    /// was attached to when the device was opened. Map the memory the device reaches here.
+    /// </summary>
+    public DmaSpace Dma { get; }
 
     /// <summary>VFIO_DEVICE_GET_INFO (read once at open).</summary>
     public VfioDeviceInfo Info { get; }

@@ -3,8 +3,8 @@ using Vfio.Userspace.Interop;
 namespace Vfio.Userspace;
 
 /// <summary>
-/// Memory a device can reach: anonymous pages of this process, pinned and mapped into a container's
-/// IOMMU at <see cref="Iova"/>. Dispose unmaps the DMA first (so the device can no longer reach it),
+/// Memory a device can reach: anonymous pages of this process, pinned and mapped in a
+/// <see cref="DmaSpace"/> (a container's IOMMU) at <see cref="Iova"/>. Dispose unmaps the DMA first (so the device can no longer reach it),
 /// returns the IOVA to the allocator, then unmaps the memory.
 /// </summary>
 public sealed unsafe class DmaBuffer : IDisposable
@@ -14,9 +14,9 @@ public sealed unsafe class DmaBuffer : IDisposable
 
     private int _disposed;
 
-    internal DmaBuffer(VfioContainer container, IovaAllocator? allocator, MappedMemoryHandle memory, ulong iova, nuint length, nuint pageSize, DmaAccess access)
+    internal DmaBuffer(DmaSpace space, IovaAllocator? allocator, MappedMemoryHandle memory, ulong iova, nuint length, nuint pageSize, DmaAccess access)
     {
-        Container = container;
+        Space = space;
         Allocator = allocator;
         Memory = memory;
         Iova = iova;
@@ -25,7 +25,7 @@ public sealed unsafe class DmaBuffer : IDisposable
         Access = access;
     }
 
-    internal VfioContainer Container { get; }
+    internal DmaSpace Space { get; }
     internal IovaAllocator? Allocator { get; }
     internal MappedMemoryHandle Memory { get; }
 
@@ -75,7 +75,7 @@ public sealed unsafe class DmaBuffer : IDisposable
         return Iova + offset;
     }
 
-    internal static DmaBuffer Allocate(VfioContainer container, IovaAllocator allocator, nuint length, ulong dmaMask, DmaAccess access, DmaPageSize pageSize)
+    internal static DmaBuffer Allocate(DmaSpace space, IovaAllocator allocator, nuint length, ulong dmaMask, DmaAccess access, DmaPageSize pageSize)
     {
         ArgumentOutOfRangeException.ThrowIfZero(length);
         if ((access & DmaAccess.ReadWrite) == 0) throw new ArgumentException("the device needs read or write access.", nameof(access));
@@ -124,7 +124,7 @@ public sealed unsafe class DmaBuffer : IDisposable
         }
         try
         {
-            container.MapDma((nuint)memory.Pointer, iova, total, access);
+            space.MapDma((nuint)memory.Pointer, iova, total, access);
         }
         catch
         {
@@ -132,7 +132,7 @@ public sealed unsafe class DmaBuffer : IDisposable
             memory.Dispose();
             throw;
         }
-        return new DmaBuffer(container, allocator, memory, iova, total, used, access);
+        return new DmaBuffer(space, allocator, memory, iova, total, used, access);
     }
 
     private static nuint RoundUp(nuint value, nuint unit) => (value + unit - 1) / unit * unit;
@@ -144,16 +144,16 @@ public sealed unsafe class DmaBuffer : IDisposable
         bool unmapped = false;
         try
         {
-            Container.UnmapDma(Iova, Length);
+            Space.UnmapDma(Iova, Length);
             unmapped = true;
         }
         catch (ObjectDisposedException)
         {
-            // The container is closed: the kernel dropped its mappings (and unpinned) with it.
+            // The space (container) is closed: the kernel dropped its mappings (and unpinned) with it.
         }
         catch (VfioException)
         {
-            // The container lost its IOMMU (last group unset): the mappings went with it.
+            // The space lost its IOMMU (the container's last group unset): the mappings went with it.
         }
         if (unmapped) Allocator?.Free(Iova);
         Memory.Dispose();

@@ -142,6 +142,50 @@ public sealed class UserspaceLibraryTests
     }
 
     [Fact]
+    public async Task The_default_backend_is_the_container_and_the_device_dma_space_carries_a_round_trip()
+    {
+        Guest.Require("basic");
+        using var edu = EduDma.Open();
+        var (session, bar, irq) = (edu.Session, edu.Bar, edu.Irq);
+
+        // Auto means the container: the DMA space every backend offers is the type1 container itself.
+        Assert.Equal(VfioBackend.Container, session.Backend);
+        Assert.Same(session.Container, session.Dma);
+        Assert.Same(session.Dma, session.Device.Dma);
+        var dma = session.Device.Dma;
+        Assert.Equal(VfioBackend.Container, dma.Backend);
+        Assert.Equal("/dev/vfio/vfio", dma.Path);
+        Assert.Equal(session.Container.GetIommuInfo().IovaRanges, dma.IovaRanges);
+        Assert.DoesNotContain(dma.IovaRanges, r => r.Start <= 0xfee00000 && r.End >= 0xfee00000);
+        Assert.Equal(4096UL, dma.PageSizes & (~dma.PageSizes + 1));
+
+        using var buffer = dma.AllocateDma(2 * Edu.Transfer, Edu.DmaMask);
+        Random.Shared.NextBytes(buffer.Span[..Edu.Transfer]);
+        buffer.Span[Edu.Transfer..].Fill(0);
+        Assert.True(await Edu.DmaAsync(bar, irq, buffer.Iova, Edu.DeviceBuffer, Edu.Transfer, toRam: false), "RAM to device DMA did not finish");
+        Assert.True(await Edu.DmaAsync(bar, irq, Edu.DeviceBuffer, buffer.Iova + Edu.Transfer, Edu.Transfer, toRam: true), "device to RAM DMA did not finish");
+        Assert.True(buffer.Span[..Edu.Transfer].SequenceEqual(buffer.Span[Edu.Transfer..]), "the bytes that came back differ");
+    }
+
+    [Fact]
+    public void Asking_for_the_container_backend_by_name_opens_the_same_way_and_iommufd_is_refused_with_what_to_use()
+    {
+        Guest.Require("basic");
+        using var bound = VfioBinding.ToVfio(Edu.Alone);
+
+        var refused = Assert.Throws<VfioException>(() => VfioSession.Open(Edu.Alone, new VfioSessionOptions { Backend = VfioBackend.Iommufd }));
+        Assert.Equal(VfioErrorKind.NotSupported, refused.Kind);
+        Assert.Contains("VfioBackend.Container", refused.Message);
+
+        // Nothing was left open by the refusal: the group opens at once.
+        using var session = VfioSession.Open(Edu.Alone, new VfioSessionOptions { Backend = VfioBackend.Container });
+        Assert.Equal(VfioBackend.Container, session.Backend);
+        Assert.Equal(VfioGroupFlags.Viable | VfioGroupFlags.ContainerSet, session.Group.GetStatus());
+        using var bar = session.Device.MapBar(0);
+        Assert.Equal(0x010000edu, bar.Read32(Edu.Id));
+    }
+
+    [Fact]
     public async Task Dma_to_an_unmapped_iova_is_blocked_and_the_memory_stays_untouched()
     {
         Guest.Require("basic");
