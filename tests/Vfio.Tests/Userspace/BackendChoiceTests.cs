@@ -14,7 +14,7 @@ public sealed class BackendChoiceTests
         var e = Assert.Throws<VfioException>(() => VfioSession.Open(Absent, new VfioSessionOptions { Backend = VfioBackend.Iommufd }));
 
         Assert.Equal(VfioErrorKind.NotSupported, e.Kind);
-        Assert.Equal(0, e.Errno);
+        Assert.Equal((Errno)0, e.Errno);
         Assert.Contains("does not implement the iommufd backend yet", e.Message);
         Assert.Contains("/dev/iommu", e.Message);
         Assert.Contains("Next: open with VfioBackend.Auto or VfioBackend.Container", e.Message);

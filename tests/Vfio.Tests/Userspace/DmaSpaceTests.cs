@@ -35,7 +35,7 @@ public sealed class DmaSpaceTests
     [Fact]
     public void A_refused_mapping_gives_the_iova_back_and_surfaces_the_space_error()
     {
-        var refusal = new VfioException(VfioErrorKind.MemlockLimit, "VFIO_IOMMU_MAP_DMA", null, 12, "exceeded RLIMIT_MEMLOCK.");
+        var refusal = new VfioException(VfioErrorKind.MemlockLimit, "VFIO_IOMMU_MAP_DMA", null, Errno.ENOMEM, "exceeded RLIMIT_MEMLOCK.");
         var space = new RecordingSpace { MapError = refusal };
         ulong freeBefore = space.Iova.FreeBytes;
 
@@ -50,7 +50,7 @@ public sealed class DmaSpaceTests
     {
         var space = new RecordingSpace();
         var buffer = space.AllocateDma(4096, Edu28BitMask);
-        space.UnmapError = new VfioException(VfioErrorKind.Failed, "VFIO_IOMMU_UNMAP_DMA", null, 22, "no IOMMU.");
+        space.UnmapError = new VfioException(VfioErrorKind.Failed, "VFIO_IOMMU_UNMAP_DMA", null, Errno.EINVAL, "no IOMMU.");
 
         buffer.Dispose();
 
