@@ -15,7 +15,7 @@ internal static class SnapshotCommand
     {
         var cmd = new Command("snapshot", "Capture the sysfs, procfs and modules.alias files vfioctl reads into a .tar.gz that --root can replay");
         cmd.Arguments.Add(File);
-        CommandSupport.SetGuardedAction(cmd, Run);
+        CommandActions.SetGuardedAction(cmd, Run);
         return cmd;
     }
 
