@@ -13,11 +13,12 @@ public sealed class StateDirectory
 {
     private readonly TimeSpan _lockWait;
 
-    public StateDirectory(HostFiles files, string hostPath, TimeSpan lockWait)
+    /// <summary>The state directory <paramref name="hostPath"/> under <paramref name="files"/>' root; the lock is waited for up to <paramref name="lockWait"/> (30 s by default).</summary>
+    public StateDirectory(HostFiles files, string hostPath, TimeSpan? lockWait = null)
     {
         HostPath = hostPath;
         Path = files.Map(hostPath);
-        _lockWait = lockWait;
+        _lockWait = lockWait ?? TimeSpan.FromSeconds(30);
     }
 
     /// <summary>The state directory of <paramref name="options"/> under <paramref name="kernel"/>'s root.</summary>

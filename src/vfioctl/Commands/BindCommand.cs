@@ -9,27 +9,18 @@ namespace Vfioctl.Commands;
 internal static class BindCommand
 {
     private static readonly Argument<string[]> Targets = AssignmentOptions.Addresses("Devices to hand to userspace (their whole groups go)");
-    private static readonly Option<bool> DryRun = new("--dry-run") { Description = "Print the plan and change nothing (same as 'vfioctl plan')" };
 
-    public static Command Create(CliServices services)
-    {
-        var cmd = new Command("bind", "Bind devices, with their whole IOMMU groups, to vfio-pci (or a variant, or pci-stub) through driver_override");
-        cmd.Arguments.Add(Targets);
-        cmd.Options.Add(AssignmentOptions.Driver);
-        cmd.Options.Add(AssignmentOptions.Fence);
-        cmd.Options.Add(AssignmentOptions.Force);
-        cmd.Options.Add(DryRun);
-        cmd.Options.Add(AssignmentOptions.StateDir);
-        CommandActions.SetGuardedAction(cmd, (parse, term) => Run(parse, term, services));
-        return cmd;
-    }
+    public static Command Create(CliServices services) => CommandActions.Define("bind",
+        "Bind devices, with their whole IOMMU groups, to vfio-pci (or a variant, or pci-stub) through driver_override",
+        (parse, term) => Run(parse, term, services),
+        Targets, AssignmentOptions.Driver, AssignmentOptions.Fence, AssignmentOptions.Force, AssignmentOptions.DryRun, AssignmentOptions.StateDir);
 
     private static int Run(ParseResult parse, Terminal term, CliServices services)
     {
         var root = parse.GetValue(GlobalOptions.Root)!;
         bool json = parse.GetValue(GlobalOptions.Json);
         var request = AssignmentOptions.Request(parse, Targets);
-        bool dryRun = parse.GetValue(DryRun);
+        bool dryRun = parse.GetValue(AssignmentOptions.DryRun);
         if (!dryRun) RootChecks.RequireWritable(root, "bind");
         using var tree = HostTree.Open(root);
         // The plan is shown before the writes start (they can take a while), the result after.

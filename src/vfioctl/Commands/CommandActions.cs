@@ -46,6 +46,22 @@ internal static class CommandActions
         foreach (var w in warnings) term.Warn(w);
     }
 
+    /// <summary>
+    /// A command with its arguments and options (in the order given, as help lists them) whose action
+    /// runs <paramref name="run"/> through <see cref="SetGuardedAction"/>.
+    /// </summary>
+    public static Command Define(string name, string description, Func<ParseResult, Terminal, int> run, params Symbol[] symbols)
+    {
+        var cmd = new Command(name, description);
+        foreach (var s in symbols)
+        {
+            if (s is Argument a) cmd.Arguments.Add(a);
+            else cmd.Options.Add((Option)s);
+        }
+        SetGuardedAction(cmd, run);
+        return cmd;
+    }
+
     /// <summary>Sets a command's action: its terminal, with exceptions mapped to exit codes by <see cref="Guard"/>.</summary>
     public static void SetGuardedAction(Command command, Func<ParseResult, Terminal, int> run) =>
         command.SetAction(parse =>

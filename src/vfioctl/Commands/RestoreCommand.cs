@@ -11,15 +11,9 @@ internal static class RestoreCommand
     private static readonly Argument<string[]> Targets = AssignmentOptions.Addresses("Devices to restore (their journaled original driver and override)");
     private static readonly Option<bool> All = new("--all") { Description = "Restore every device vfioctl has moved" };
 
-    public static Command Create(CliServices services)
-    {
-        var cmd = new Command("restore", "Return devices vfioctl moved to their original drivers (or none) and clear its overrides");
-        cmd.Arguments.Add(Targets);
-        cmd.Options.Add(All);
-        cmd.Options.Add(AssignmentOptions.StateDir);
-        CommandActions.SetGuardedAction(cmd, (parse, term) => Run(parse, term, services));
-        return cmd;
-    }
+    public static Command Create(CliServices services) => CommandActions.Define("restore",
+        "Return devices vfioctl moved to their original drivers (or none) and clear its overrides",
+        (parse, term) => Run(parse, term, services), Targets, All, AssignmentOptions.StateDir);
 
     private static int Run(ParseResult parse, Terminal term, CliServices services)
     {

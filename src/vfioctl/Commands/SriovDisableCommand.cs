@@ -10,13 +10,9 @@ internal static class SriovDisableCommand
 {
     private static readonly Argument<string> Pf = SriovOptions.Pf();
 
-    public static Command Create(CliServices services)
-    {
-        var cmd = new Command("disable", "Remove every VF of a PF; refused while a VF is open in userspace (the kernel would wait for it)");
-        cmd.Arguments.Add(Pf);
-        SriovOptions.AddApplyOptions(cmd);
-        CommandActions.SetGuardedAction(cmd, (parse, term) => SriovApply.Run(parse, term, services, (ops, dryRun, beforeApply) =>
-            SriovDisableOperation.Run(SriovOptions.ParsePf(parse.GetValue(Pf)), parse.GetValue(SriovOptions.Force), ops, dryRun, beforeApply)));
-        return cmd;
-    }
+    public static Command Create(CliServices services) => CommandActions.Define("disable",
+        "Remove every VF of a PF; refused while a VF is open in userspace (the kernel would wait for it)",
+        (parse, term) => SriovApply.Run(parse, term, services, (ops, dryRun, beforeApply) =>
+            SriovDisableOperation.Run(SriovOptions.ParsePf(parse.GetValue(Pf)), parse.GetValue(SriovOptions.Force), ops, dryRun, beforeApply)),
+        [Pf, .. SriovOptions.Apply]);
 }

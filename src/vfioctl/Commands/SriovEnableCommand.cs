@@ -19,22 +19,14 @@ internal static class SriovEnableCommand
     };
     private static readonly Option<string?> PfDriver = new("--pf-driver") { Description = "vfio-pci: drive the PF from userspace (binds it to vfio-pci with SR-IOV enabled in vfio-pci)" };
 
-    public static Command Create(CliServices services)
-    {
-        var cmd = new Command("enable", "Give a PF a number of VFs, optionally binding them (or the PF) to vfio-pci; undo with 'vfioctl restore PF'");
-        cmd.Arguments.Add(Pf);
-        cmd.Options.Add(Vfs);
-        cmd.Options.Add(Autoprobe);
-        cmd.Options.Add(Bind);
-        cmd.Options.Add(PfDriver);
-        SriovOptions.AddApplyOptions(cmd);
-        CommandActions.SetGuardedAction(cmd, (parse, term) =>
+    public static Command Create(CliServices services) => CommandActions.Define("enable",
+        "Give a PF a number of VFs, optionally binding them (or the PF) to vfio-pci; undo with 'vfioctl restore PF'",
+        (parse, term) =>
         {
             var request = Request(parse);
             return SriovApply.Run(parse, term, services, (ops, dryRun, beforeApply) => SriovEnableOperation.Run(request, ops, dryRun, beforeApply));
-        });
-        return cmd;
-    }
+        },
+        [Pf, Vfs, Autoprobe, Bind, PfDriver, .. SriovOptions.Apply]);
 
     private static SriovRequest Request(ParseResult parse)
     {

@@ -32,7 +32,7 @@ internal static class SriovListCommand
     {
         try
         {
-            return VfTokenStore.Load(new HostFiles(view.Host.Root).Map(stateDir));
+            return new StateDirectory(new HostFiles(view.Host.Root), stateDir).LoadTokens();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {

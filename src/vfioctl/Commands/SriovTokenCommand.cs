@@ -19,18 +19,9 @@ internal static class SriovTokenCommand
     private static readonly Option<bool> Clear = new("--clear") { Description = "Forget the stored token (the kernel keeps its own until vfio-pci lets the PF go)" };
     private static readonly Option<bool> ShowToken = new("--show-token") { Description = "Print the token itself (it is a secret: nothing else ever prints it)" };
 
-    public static Command Create(CliServices services)
-    {
-        var cmd = new Command("token", "Show, generate, set or clear a PF's VF token (the secret its VFs are opened with under a vfio-pci PF)");
-        cmd.Arguments.Add(Pf);
-        cmd.Options.Add(Generate);
-        cmd.Options.Add(Set);
-        cmd.Options.Add(Clear);
-        cmd.Options.Add(ShowToken);
-        cmd.Options.Add(AssignmentOptions.StateDir);
-        CommandActions.SetGuardedAction(cmd, (parse, term) => Run(parse, term, services));
-        return cmd;
-    }
+    public static Command Create(CliServices services) => CommandActions.Define("token",
+        "Show, generate, set or clear a PF's VF token (the secret its VFs are opened with under a vfio-pci PF)",
+        (parse, term) => Run(parse, term, services), Pf, Generate, Set, Clear, ShowToken, AssignmentOptions.StateDir);
 
     private static int Run(ParseResult parse, Terminal term, CliServices services)
     {

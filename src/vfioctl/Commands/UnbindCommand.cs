@@ -11,15 +11,9 @@ internal static class UnbindCommand
 {
     private static readonly Argument<string[]> Targets = AssignmentOptions.Addresses("Devices to leave without a driver");
 
-    public static Command Create(CliServices services)
-    {
-        var cmd = new Command("unbind", "Leave devices without any driver (override 'none' so nothing rebinds them); undo with restore");
-        cmd.Arguments.Add(Targets);
-        cmd.Options.Add(AssignmentOptions.Force);
-        cmd.Options.Add(AssignmentOptions.StateDir);
-        CommandActions.SetGuardedAction(cmd, (parse, term) => Run(parse, term, services));
-        return cmd;
-    }
+    public static Command Create(CliServices services) => CommandActions.Define("unbind",
+        "Leave devices without any driver (override 'none' so nothing rebinds them); undo with restore",
+        (parse, term) => Run(parse, term, services), Targets, AssignmentOptions.Force, AssignmentOptions.StateDir);
 
     private static int Run(ParseResult parse, Terminal term, CliServices services)
     {

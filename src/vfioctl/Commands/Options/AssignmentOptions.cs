@@ -28,6 +28,8 @@ internal static class AssignmentOptions
 
     public static readonly Option<bool> Force = new("--force") { Description = "Override the safety checks (boot VGA, devices in use, bridges)" };
 
+    public static readonly Option<bool> DryRun = new("--dry-run") { Description = "Print the plan and change nothing (same as 'vfioctl plan')" };
+
     public static Argument<string[]> Addresses(string description) => new("address")
     {
         Arity = ArgumentArity.ZeroOrMore,

@@ -18,13 +18,7 @@ internal static class SriovOptions
     public static readonly Option<bool> Force = new("--force") { Description = "Override the refusals that may be overridden (VFs in use by the host, a VF that only appears open)" };
 
     /// <summary>The options every SR-IOV command that changes the host takes: --dry-run, --force, --timeout, --state-dir.</summary>
-    public static void AddApplyOptions(Command cmd)
-    {
-        cmd.Options.Add(DryRun);
-        cmd.Options.Add(Force);
-        cmd.Options.Add(Timeout);
-        cmd.Options.Add(AssignmentOptions.StateDir);
-    }
+    public static Option[] Apply => [DryRun, Force, Timeout, AssignmentOptions.StateDir];
 
     public static Argument<string> Pf() => new("pf") { Description = "The physical function (PCI address)" };
 
