@@ -8,18 +8,18 @@ namespace Vfioctl;
 internal static class Cli
 {
     /// <summary>The commands, in the order help lists them.</summary>
-    private static readonly (string Name, Func<Command> Create)[] Commands =
+    private static readonly (string Name, Func<CliServices, Command> Create)[] Commands =
     [
-        ("list", ListCommand.Create),
-        ("groups", GroupsCommand.Create),
-        ("show", ShowCommand.Create),
-        ("snapshot", SnapshotCommand.Create),
-        ("plan", PlanCommand.Create),
+        ("list", _ => ListCommand.Create()),
+        ("groups", _ => GroupsCommand.Create()),
+        ("show", _ => ShowCommand.Create()),
+        ("snapshot", _ => SnapshotCommand.Create()),
+        ("plan", _ => PlanCommand.Create()),
         ("bind", BindCommand.Create),
         ("restore", RestoreCommand.Create),
         ("unbind", UnbindCommand.Create),
         ("sriov", SriovCommand.Create),
-        ("lab", LabCommand.Create),
+        ("lab", _ => LabCommand.Create()),
     ];
 
     /// <summary>
@@ -27,13 +27,14 @@ internal static class Cli
     /// command's options costs more than the rest of a short command's start-up (each generic
     /// option type is compiled on first use), so a run names its command and pays for that one.
     /// </summary>
-    public static RootCommand Build(string? only = null)
+    public static RootCommand Build(string? only = null, CliServices? services = null)
     {
+        services ??= CliServices.Real;
         var root = new RootCommand("vfioctl: see, assign and drive PCI devices through VFIO.");
         root.Options.Add(GlobalOptions.Root);
         root.Options.Add(GlobalOptions.Json);
         foreach (var (name, create) in Commands)
-            if (only is null || only == name) root.Subcommands.Add(create());
+            if (only is null || only == name) root.Subcommands.Add(create(services));
         return root;
     }
 
@@ -50,9 +51,10 @@ internal static class Cli
         return null;
     }
 
-    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    /// <summary>Runs a command line; <paramref name="services"/> (the host's by default) is what the writing commands act through.</summary>
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CliServices? services = null)
     {
-        var root = Build(NamedCommand(args));
+        var root = Build(NamedCommand(args), services);
         // No SIGINT/SIGTERM hook: every action is synchronous, and a signal ends the process as the
         // runtime does by default (a bind cut short is what the journal is for).
         var config = new InvocationConfiguration { ProcessTerminationTimeout = null };

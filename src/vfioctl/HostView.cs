@@ -3,23 +3,24 @@ using Vfio;
 using Vfio.Host.Model;
 using Vfio.Host.Names;
 using Vfio.Host.Reading;
-using Vfio.Host.Snapshot;
 using Vfio.Host.Sysfs;
+using Vfio.Execution.Operations;
 using Vfio.Policy.Viability;
 
 namespace Vfioctl;
 
 /// <summary>
-/// What the read commands show: the host model, names from pci.ids and the verdict of every
-/// group. Opens <c>--root</c> as a directory or as a snapshot archive (unpacked until disposed).
+/// What the commands show: the host model, names from pci.ids and the verdict of every group.
+/// Opens <c>--root</c> as a directory or as a snapshot archive (unpacked until disposed), or
+/// shows a host model an operation read.
 /// </summary>
 internal sealed class HostView : IDisposable
 {
-    private readonly SnapshotArchive? _archive;
+    private readonly HostTree? _tree;
 
     private readonly Lazy<PciIds> _names;
 
-    private HostView(HostState host, SnapshotArchive? archive)
+    private HostView(HostState host, HostTree? tree)
     {
         Host = host;
         // pci.ids (about 1.4 MB) is scanned only when a name is shown: --json output and the
@@ -27,7 +28,7 @@ internal sealed class HostView : IDisposable
         _names = new Lazy<PciIds>(() => PciIds.Load(host.Devices
             .Where(d => d.VendorId is not null && d.DeviceId is not null)
             .Select(d => (d.VendorId!.Value, d.DeviceId!.Value))), LazyThreadSafetyMode.None);
-        _archive = archive;
+        _tree = tree;
         _verdicts = new Lazy<ImmutableDictionary<int, GroupVerdict>>(() => ViabilityEvaluator.EvaluateAll(host), LazyThreadSafetyMode.None);
         _diagnosis = new Lazy<string?>(() => IommuDiagnosis.Explain(host), LazyThreadSafetyMode.None);
     }
@@ -45,33 +46,20 @@ internal sealed class HostView : IDisposable
     /// <summary>Opens the root; throws <see cref="UsageException"/> when it is neither a directory nor an archive.</summary>
     public static HostView Open(string root, HostReadOptions? options = null)
     {
-        SnapshotArchive? archive = null;
-        string dir = root;
-        if (File.Exists(root))
-        {
-            try
-            {
-                archive = SnapshotArchive.Open(root);
-            }
-            catch (Exception e) when (e is InvalidDataException or IOException or FormatException)
-            {
-                throw new UsageException($"--root {root}: not a directory and not a readable vfioctl snapshot ({e.Message}).");
-            }
-            dir = archive.Directory;
-        }
-        else if (!Directory.Exists(root))
-            throw new UsageException($"--root {root}: no such directory or snapshot file.");
-
+        var tree = HostTree.Open(root);
         try
         {
-            return new HostView(HostReader.Read(new HostFiles(dir), options), archive);
+            return new HostView(HostReader.Read(new HostFiles(tree.Directory), options), tree);
         }
         catch
         {
-            archive?.Dispose();
+            tree.Dispose();
             throw;
         }
     }
+
+    /// <summary>A view of a host model read elsewhere (by an operation); nothing to dispose.</summary>
+    public static HostView Of(HostState host) => new(host, null);
 
     public GroupVerdict? VerdictOf(PciDevice d) =>
         d.IommuGroup is { } g && Verdicts.TryGetValue(g, out var v) ? v : null;
@@ -111,14 +99,10 @@ internal sealed class HostView : IDisposable
         : "class unreadable";
 
     public PciDevice RequireDevice(PciAddress address) =>
-        Host.FindDevice(address) ?? throw new NotFoundException(
-            $"No PCI device {address} on this host" + (Host.Root == "/" ? "" : $" (root {Host.Root})") + ": see 'vfioctl list' for the devices there are.");
+        Host.FindDevice(address) ?? throw NotFoundException.NoSuchDevice(Host, address);
 
-    public void Dispose() => _archive?.Dispose();
+    public void Dispose() => _tree?.Dispose();
 }
 
 /// <summary>Bad command-line input: exit code 2.</summary>
 internal sealed class UsageException(string message) : Exception(message);
-
-/// <summary>A named thing that does not exist: exit code 1.</summary>
-internal sealed class NotFoundException(string message) : Exception(message);

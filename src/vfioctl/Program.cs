@@ -1,3 +1,3 @@
 using Vfioctl;
 
-return Cli.Run(args);
+return Cli.Run(args, services: CliServices.Real);

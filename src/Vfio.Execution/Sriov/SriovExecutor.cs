@@ -13,17 +13,17 @@ namespace Vfio.Execution.Sriov;
 /// write (so <c>vfioctl restore</c> returns the PF to its original driver with its original VF
 /// count), runs the steps in order through <see cref="IKernel"/>, moves the PF or the VFs with the
 /// assignment engine, and on failure puts the PF back as it was before the run. Callers hold the
-/// state lock (<see cref="Assigner.Lock"/>) across read, plan and apply.
+/// state lock (<see cref="StateDirectory.Lock"/>) across read, plan and apply, as the operations do.
 /// </summary>
 public sealed class SriovExecutor(IKernel kernel, ExecutionOptions options)
 {
     /// <summary>Sets stored VF tokens in the kernel; null until a VFIO implementation is connected.</summary>
     public IVfTokenApplier? TokenApplier { get; init; }
 
-    private string StateDir => kernel.Files.Map(options.StateDirectory);
+    private readonly StateDirectory _state = StateDirectory.Of(kernel, options);
 
     /// <summary>The VF tokens kept in the state directory.</summary>
-    public VfTokenStore LoadTokens() => VfTokenStore.Load(StateDir);
+    public VfTokenStore LoadTokens() => _state.LoadTokens();
 
     /// <summary>Carries out a plan that <see cref="SriovPlan.CanApply"/>; rolls back on failure.</summary>
     public SriovResult Apply(SriovPlan plan, ModuleAliases aliases)
@@ -37,7 +37,7 @@ public sealed class SriovExecutor(IKernel kernel, ExecutionOptions options)
 
         // 1. The PF's state before this run, journaled durably before the first write.
         var before = new PfState(binding.CurrentDriver(pf), binding.CurrentOverride(pf), ops.NumVfs(pf) ?? 0, ops.Autoprobe(pf));
-        var journal = Journal.Load(StateDir);
+        var journal = _state.LoadJournal();
         var entryBefore = journal.Find(pf);
         if (plan.Steps.Length > 0)
         {
@@ -68,7 +68,7 @@ public sealed class SriovExecutor(IKernel kernel, ExecutionOptions options)
                         EnableSriovInVfioPci(log);
                         break;
                     case SriovAction.BindPf:
-                        var moved = new Assigner(kernel, options).Apply(plan.PfAssignment!);
+                        var moved = new AssignmentApplier(kernel, options).Apply(plan.PfAssignment!);
                         log.AddRange(moved.Log);
                         if (!moved.Succeeded)
                             throw new KernelException($"binding {pf} to vfio-pci", Errno.EIO, moved.Error);
@@ -190,7 +190,7 @@ public sealed class SriovExecutor(IKernel kernel, ExecutionOptions options)
         var plan = AssignmentPlanner.Plan(host, aliases, new AssignmentRequest { Targets = [.. vfs], Driver = new DriverRequest(DriverKinds.VfioPci) });
         if (!plan.CanApply)
             throw new KernelException($"planning vfio-pci for the VFs of {pf}", Errno.EPERM, string.Join(" ", plan.Blocking.Select(r => r.Reason)));
-        var result = new Assigner(kernel, options).Apply(plan);
+        var result = new AssignmentApplier(kernel, options).Apply(plan);
         log.AddRange(result.Log);
         if (!result.Succeeded)
             throw new KernelException($"binding the VFs of {pf} to vfio-pci", Errno.EIO, result.Error);
@@ -199,7 +199,7 @@ public sealed class SriovExecutor(IKernel kernel, ExecutionOptions options)
     /// <summary>Journal entries of VFs that no longer exist (their PF's VFs were removed) are dropped.</summary>
     private void ForgetVfs(PciAddress pf, List<string> log)
     {
-        var journal = Journal.Load(StateDir);
+        var journal = _state.LoadJournal();
         bool changed = false;
         foreach (var e in journal.Entries.Where(e => e.PhysFn == pf.ToString()).ToList())
         {
@@ -248,7 +248,7 @@ public sealed class SriovExecutor(IKernel kernel, ExecutionOptions options)
             return false;
         }
         // The journal as before the run: this run's entry for the PF goes (or returns to the earlier one).
-        var journal = Journal.Load(StateDir);
+        var journal = _state.LoadJournal();
         if (entryBefore is null) journal.Forget(pf);
         else journal.Replace(entryBefore);
         journal.Save();

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Vfio.Host.Reading;
+using Vfio.Execution.Operations;
+using Vfioctl.Commands.Options;
 using Vfioctl.Output;
 
 namespace Vfioctl.Commands;
@@ -7,58 +8,41 @@ namespace Vfioctl.Commands;
 /// <summary><c>vfioctl bind ADDRESS...</c>: hand whole groups to userspace, journaled and reversible.</summary>
 internal static class BindCommand
 {
-    private static readonly Argument<string[]> Targets = AssignmentSupport.Addresses("Devices to hand to userspace (their whole groups go)");
-    private static readonly Option<bool> DryRun = new("--dry-run") { Description = "Print the plan and change nothing (same as 'vfioctl plan')" };
+    private static readonly Argument<string[]> Targets = AssignmentOptions.Addresses("Devices to hand to userspace (their whole groups go)");
 
-    public static Command Create()
-    {
-        var cmd = new Command("bind", "Bind devices, with their whole IOMMU groups, to vfio-pci (or a variant, or pci-stub) through driver_override");
-        cmd.Arguments.Add(Targets);
-        cmd.Options.Add(PlanCommand.Driver);
-        cmd.Options.Add(PlanCommand.Fence);
-        cmd.Options.Add(PlanCommand.Force);
-        cmd.Options.Add(DryRun);
-        cmd.Options.Add(AssignmentSupport.StateDir);
-        CommandSupport.SetGuardedAction(cmd, Run);
-        return cmd;
-    }
+    public static Command Create(CliServices services) => CommandActions.Define("bind",
+        "Bind devices, with their whole IOMMU groups, to vfio-pci (or a variant, or pci-stub) through driver_override",
+        (parse, term) => Run(parse, term, services),
+        Targets, AssignmentOptions.Driver, AssignmentOptions.Fence, AssignmentOptions.Force, AssignmentOptions.DryRun, AssignmentOptions.StateDir);
 
-    private static int Run(ParseResult parse, Terminal term)
+    private static int Run(ParseResult parse, Terminal term, CliServices services)
     {
         var root = parse.GetValue(GlobalOptions.Root)!;
         bool json = parse.GetValue(GlobalOptions.Json);
-        var request = PlanCommand.Request(parse, parse.GetValue(Targets) ?? []);
-        bool dryRun = parse.GetValue(DryRun);
-        if (!dryRun)
+        var request = AssignmentOptions.Request(parse, Targets);
+        bool dryRun = parse.GetValue(AssignmentOptions.DryRun);
+        if (!dryRun) RootChecks.RequireWritable(root, "bind");
+        using var tree = HostTree.Open(root);
+        // The plan is shown before the writes start (they can take a while), the result after.
+        var run = BindOperation.Run(request, CommandActions.Services(services, root, tree, AssignmentOptions.Execution(parse)), dryRun,
+            beforeApply: planned =>
+            {
+                CommandActions.Warn(term, planned.Warnings);
+                if (!json) PlanWriter.Write(term, HostView.Of(planned.Host), planned.Plan, json: false);
+            });
+        if (run.Outcome is not { } result)
         {
-            AssignmentSupport.RequireDirectoryRoot(root, "bind");
-            AssignmentSupport.RequireRootForLiveHost(root, "bind");
+            CommandActions.Warn(term, run.Warnings);
+            PlanWriter.Write(term, HostView.Of(run.Host), run.Plan, json);
+            return run.Plan.CanApply ? ExitCodes.Success : ExitCodes.Refused;
         }
-        var assigner = dryRun ? null : AssignmentSupport.MakeAssigner(root, parse);
-        // Read, plan and apply under one lock: a racing bind sees this one's result, never half of it.
-        using var held = assigner?.Lock();
-        // Holders only where the plan can move something: the named devices' groups.
-        using var view = HostView.Open(root, new HostReadOptions
-        {
-            GroupUsers = true,
-            Details = false,
-            HoldersOnlyFor = [.. request.Targets, .. request.Fence],
-        });
-        var plan = AssignmentSupport.MakePlan(view, term, request);
-        if (dryRun || !plan.CanApply)
-        {
-            AssignmentSupport.WritePlan(term, view, plan, json);
-            return plan.CanApply ? ExitCodes.Success : ExitCodes.Refused;
-        }
-        if (!json) AssignmentSupport.WritePlan(term, view, plan, json: false);
-        var result = assigner!.Apply(plan);
-        if (json) Json.Write(term.Out, w => AssignmentSupport.WriteResult(w, result));
+        if (json) Json.Write(term.Out, w => ResultWriter.WriteJson(w, result));
         else
         {
             term.Out.WriteLine(result.Succeeded ? "Done:" : "Failed:");
-            AssignmentSupport.PrintResult(term, result);
+            ResultWriter.WriteText(term, result);
             if (result.Succeeded)
-                term.Out.WriteLine($"Undo with: vfioctl restore {string.Join(' ', plan.Changes.Select(s => s.Address))}");
+                term.Out.WriteLine($"Undo with: vfioctl restore {string.Join(' ', run.Plan.Changes.Select(s => s.Address))}");
         }
         return result.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
     }

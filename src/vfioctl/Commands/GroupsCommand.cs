@@ -1,3 +1,4 @@
+using Vfio.Execution.Operations;
 using System.CommandLine;
 using Spectre.Console;
 using Vfio.Policy.Viability;
@@ -14,7 +15,7 @@ internal static class GroupsCommand
     {
         var cmd = new Command("groups", "Show IOMMU groups as a tree, with whether each can go to userspace and why");
         cmd.Arguments.Add(Ids);
-        cmd.SetAction(parse => CommandSupport.WithHost(parse, (term, view, json) => Run(parse, term, view, json)));
+        cmd.SetAction(parse => CommandActions.WithHost(parse, (term, view, json) => Run(parse, term, view, json)));
         return cmd;
     }
 

@@ -27,7 +27,7 @@ internal static class LabPrepareCommand
             var error = parse.InvocationConfiguration.Error;
             var name = parse.GetValue(kernel)!;
             var series = name == "all" ? KernelSeries.All : [KernelSeries.Find(name)!];
-            return LabCommandSupport.WithCancellation(error, token =>
+            return LabRunGuard.WithCancellation(error, token =>
             {
                 var cache = LabCache.FromEnvironment();
                 var prepared = new LabRunner(cache, error).Prepare(series, token);

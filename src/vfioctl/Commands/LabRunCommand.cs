@@ -103,7 +103,7 @@ internal static class LabRunCommand
                 KeepGoing = parse.GetValue(keepGoing),
                 Interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected,
             };
-            return LabCommandSupport.WithCancellation(error, token =>
+            return LabRunGuard.WithCancellation(error, token =>
                 new LabRunner(LabCache.FromEnvironment(), error).Run(options, output, token).ExitCode);
         });
         return command;

@@ -31,7 +31,7 @@ internal static class ListCommand
         cmd.Options.Add(Group);
         cmd.Options.Add(Id);
         // The list needs membership only: group type and reserved regions are not read.
-        cmd.SetAction(parse => CommandSupport.WithHost(parse, (term, view, json) => Run(parse, term, view, json),
+        cmd.SetAction(parse => CommandActions.WithHost(parse, (term, view, json) => Run(parse, term, view, json),
             new Vfio.Host.Reading.HostReadOptions { GroupDetails = false }));
         return cmd;
     }

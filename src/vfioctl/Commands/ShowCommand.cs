@@ -18,14 +18,14 @@ internal static class ShowCommand
         cmd.Arguments.Add(Address);
         cmd.SetAction(parse =>
         {
-            var term = CommandSupport.TerminalFor(parse);
+            var term = CommandActions.TerminalFor(parse);
             var text = parse.GetValue(Address)!;
             if (!PciAddress.TryParse(text, out var address))
             {
                 term.Error.WriteLine($"vfioctl: '{text}' is not a PCI address; expected {PciAddress.ExpectedForm}.");
                 return ExitCodes.Usage;
             }
-            return CommandSupport.WithHost(parse, (t, view, json) => Run(t, view, json, address));
+            return CommandActions.WithHost(parse, (t, view, json) => Run(t, view, json, address));
         });
         return cmd;
     }

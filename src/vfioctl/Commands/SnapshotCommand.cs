@@ -11,13 +11,8 @@ internal static class SnapshotCommand
 {
     private static readonly Argument<string> File = new("file") { Description = "Archive to write (.tar.gz); '-' for standard output" };
 
-    public static Command Create()
-    {
-        var cmd = new Command("snapshot", "Capture the sysfs, procfs and modules.alias files vfioctl reads into a .tar.gz that --root can replay");
-        cmd.Arguments.Add(File);
-        CommandSupport.SetGuardedAction(cmd, Run);
-        return cmd;
-    }
+    public static Command Create() => CommandActions.Define("snapshot",
+        "Capture the sysfs, procfs and modules.alias files vfioctl reads into a .tar.gz that --root can replay", Run, File);
 
     private static int Run(ParseResult parse, Terminal term)
     {

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Vfio.Execution.Operations;
 using Vfio.Policy.Sriov;
+using Vfioctl.Commands.Options;
 using Vfioctl.Output;
 
 namespace Vfioctl.Commands;
@@ -7,7 +9,7 @@ namespace Vfioctl.Commands;
 /// <summary><c>vfioctl sriov enable PF --vfs N</c>: give a PF N VFs (N → 0 → M when it has some), journaled.</summary>
 internal static class SriovEnableCommand
 {
-    private static readonly Argument<string> Pf = SriovSupport.Pf();
+    private static readonly Argument<string> Pf = SriovOptions.Pf();
     private static readonly Option<int?> Vfs = new("--vfs") { Description = "How many VFs the PF should have (1 or more; 'sriov disable' removes them all)", Required = true };
     private static readonly Option<string?> Autoprobe = new("--autoprobe") { Description = "on|off: set sriov_drivers_autoprobe (whether drivers probe new VFs) for good" };
     private static readonly Option<string> Bind = new("--bind")
@@ -17,33 +19,18 @@ internal static class SriovEnableCommand
     };
     private static readonly Option<string?> PfDriver = new("--pf-driver") { Description = "vfio-pci: drive the PF from userspace (binds it to vfio-pci with SR-IOV enabled in vfio-pci)" };
 
-    public static Command Create()
-    {
-        var cmd = new Command("enable", "Give a PF a number of VFs, optionally binding them (or the PF) to vfio-pci; undo with 'vfioctl restore PF'");
-        cmd.Arguments.Add(Pf);
-        cmd.Options.Add(Vfs);
-        cmd.Options.Add(Autoprobe);
-        cmd.Options.Add(Bind);
-        cmd.Options.Add(PfDriver);
-        SriovSupport.AddApplyOptions(cmd);
-        CommandSupport.SetGuardedAction(cmd, Run);
-        return cmd;
-    }
-
-    private static int Run(ParseResult parse, Terminal term)
-    {
-        var request = Request(parse);
-        return SriovSupport.PlanAndApply(parse, term, view =>
+    public static Command Create(CliServices services) => CommandActions.Define("enable",
+        "Give a PF a number of VFs, optionally binding them (or the PF) to vfio-pci; undo with 'vfioctl restore PF'",
+        (parse, term) =>
         {
-            var pf = view.RequireDevice(request.Pf);
-            var aliases = AssignmentSupport.LoadAliases(new Vfio.Host.Sysfs.HostFiles(view.Host.Root), view.Host.KernelRelease, term);
-            return SriovPlanner.PlanEnable(view.Host, aliases, SriovSupport.Facts(view, pf), request);
-        }, parse.GetValue(SriovSupport.DryRun));
-    }
+            var request = Request(parse);
+            return SriovApply.Run(parse, term, services, (ops, dryRun, beforeApply) => SriovEnableOperation.Run(request, ops, dryRun, beforeApply));
+        },
+        [Pf, Vfs, Autoprobe, Bind, PfDriver, .. SriovOptions.Apply]);
 
     private static SriovRequest Request(ParseResult parse)
     {
-        var pf = SriovSupport.ParsePf(parse.GetValue(Pf));
+        var pf = SriovOptions.ParsePf(parse.GetValue(Pf));
         int vfs = parse.GetValue(Vfs) ?? throw new UsageException("--vfs N is required.");
         if (vfs < 1)
             throw new UsageException(vfs == 0 ? $"--vfs 0: to remove every VF use 'vfioctl sriov disable {pf}'." : $"--vfs {vfs}: give a number of VFs, 1 or more.");
@@ -67,6 +54,6 @@ internal static class SriovEnableCommand
             "vfio-pci" => true,
             var other => throw new UsageException($"--pf-driver '{other}': only vfio-pci is supported (to return the PF to its own driver: 'vfioctl restore {pf}')."),
         };
-        return new SriovRequest { Pf = pf, NumVfs = vfs, Autoprobe = autoprobe, Bind = bind, PfToVfioPci = pfToVfio, Force = parse.GetValue(SriovSupport.Force) };
+        return new SriovRequest { Pf = pf, NumVfs = vfs, Autoprobe = autoprobe, Bind = bind, PfToVfioPci = pfToVfio, Force = parse.GetValue(SriovOptions.Force) };
     }
 }

@@ -4,6 +4,7 @@ using Vfio.Execution.State;
 using Vfio.Host.Model;
 using Vfio.Host.Reading;
 using Vfio.Host.Sysfs;
+using Vfioctl.Commands.Options;
 using Vfioctl.Output;
 
 namespace Vfioctl.Commands;
@@ -14,10 +15,10 @@ internal static class SriovListCommand
     public static Command Create()
     {
         var cmd = new Command("list", "List SR-IOV PFs: total and current VFs, PF driver, autoprobe, VF token, and each VF's driver and group");
-        cmd.Options.Add(AssignmentSupport.StateDir);
-        cmd.SetAction(parse => CommandSupport.WithHost(parse, (term, view, json) =>
+        cmd.Options.Add(AssignmentOptions.StateDir);
+        cmd.SetAction(parse => CommandActions.WithHost(parse, (term, view, json) =>
         {
-            var tokens = LoadTokens(view, parse.GetValue(AssignmentSupport.StateDir)!);
+            var tokens = LoadTokens(view, parse.GetValue(AssignmentOptions.StateDir)!);
             var pfs = view.Host.Devices.Where(d => d.Sriov is not null && !d.IsVirtualFunction).ToList();
             if (json) WriteJson(term, view, pfs, tokens);
             else Print(term, view, pfs, tokens);
@@ -31,7 +32,7 @@ internal static class SriovListCommand
     {
         try
         {
-            return VfTokenStore.Load(new HostFiles(view.Host.Root).Map(stateDir));
+            return new StateDirectory(new HostFiles(view.Host.Root), stateDir).LoadTokens();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
@@ -56,7 +57,7 @@ internal static class SriovListCommand
             var token = tokens is null ? "unknown (the store is root-only)" : tokens.Find(pf.Address) is null ? "none stored" : "stored";
             o.WriteLine($"  driver {pf.Driver ?? "none"}, VFs {s.NumVfs?.ToString(CultureInfo.InvariantCulture) ?? "?"} of {s.TotalVfs?.ToString(CultureInfo.InvariantCulture) ?? "?"}"
                 + $" (offset {s.Offset?.ToString(CultureInfo.InvariantCulture) ?? "?"}, stride {s.Stride?.ToString(CultureInfo.InvariantCulture) ?? "?"}, VF id {Json.Hex4(s.VfDeviceId) ?? "?"}),"
-                + $" autoprobe {SriovSupport.OnOff(s.DriversAutoprobe)}, VF token {token}");
+                + $" autoprobe {SriovPlanWriter.OnOff(s.DriversAutoprobe)}, VF token {token}");
             foreach (var a in s.VirtualFunctions)
             {
                 var vf = view.Host.FindDevice(a);
@@ -89,8 +90,8 @@ internal static class SriovListCommand
                 w.NumberOrNull("offset", s.Offset);
                 w.NumberOrNull("stride", s.Stride);
                 w.StringOrNull("vfDeviceId", Json.Hex4(s.VfDeviceId));
-                SriovSupport.BoolOrNull(w, "autoprobe", s.DriversAutoprobe);
-                SriovSupport.BoolOrNull(w, "tokenStored", tokens is null ? null : tokens.Find(pf.Address) is not null);
+                w.BoolOrNull("autoprobe", s.DriversAutoprobe);
+                w.BoolOrNull("tokenStored", tokens is null ? null : tokens.Find(pf.Address) is not null);
                 w.WriteStartArray("vfs");
                 foreach (var a in s.VirtualFunctions)
                 {
@@ -101,7 +102,7 @@ internal static class SriovListCommand
                     w.StringOrNull("driverOverride", vf.DriverOverride);
                     w.NumberOrNull("iommuGroup", vf.IommuGroup);
                     w.StringOrNull("vfioNode", view.Host.GroupOf(vf)?.VfioNode);
-                    SriovSupport.WriteProcesses(w, "openBy", OpenBy(view, vf));
+                    w.Processes("openBy", OpenBy(view, vf));
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();

@@ -1,8 +1,7 @@
 using System.CommandLine;
 using Vfio;
-using Vfio.Execution.Assignment;
-using Vfio.Execution.Sriov;
-using Vfio.Host.Reading;
+using Vfio.Execution.Operations;
+using Vfioctl.Commands.Options;
 using Vfioctl.Output;
 
 namespace Vfioctl.Commands;
@@ -14,28 +13,19 @@ namespace Vfioctl.Commands;
 /// </summary>
 internal static class SriovTokenCommand
 {
-    private static readonly Argument<string> Pf = SriovSupport.Pf();
+    private static readonly Argument<string> Pf = SriovOptions.Pf();
     private static readonly Option<bool> Generate = new("--generate") { Description = "Make a new random token (UUID v4), store it, and set it in the kernel if the PF is on vfio-pci" };
     private static readonly Option<string?> Set = new("--set") { Description = "Use this token (a 36-character UUID), or '-' to read it from standard input (it then stays out of the process list)" };
     private static readonly Option<bool> Clear = new("--clear") { Description = "Forget the stored token (the kernel keeps its own until vfio-pci lets the PF go)" };
     private static readonly Option<bool> ShowToken = new("--show-token") { Description = "Print the token itself (it is a secret: nothing else ever prints it)" };
 
-    public static Command Create()
-    {
-        var cmd = new Command("token", "Show, generate, set or clear a PF's VF token (the secret its VFs are opened with under a vfio-pci PF)");
-        cmd.Arguments.Add(Pf);
-        cmd.Options.Add(Generate);
-        cmd.Options.Add(Set);
-        cmd.Options.Add(Clear);
-        cmd.Options.Add(ShowToken);
-        cmd.Options.Add(AssignmentSupport.StateDir);
-        CommandSupport.SetGuardedAction(cmd, Run);
-        return cmd;
-    }
+    public static Command Create(CliServices services) => CommandActions.Define("token",
+        "Show, generate, set or clear a PF's VF token (the secret its VFs are opened with under a vfio-pci PF)",
+        (parse, term) => Run(parse, term, services), Pf, Generate, Set, Clear, ShowToken, AssignmentOptions.StateDir);
 
-    private static int Run(ParseResult parse, Terminal term)
+    private static int Run(ParseResult parse, Terminal term, CliServices services)
     {
-        var pf = SriovSupport.ParsePf(parse.GetValue(Pf));
+        var pf = SriovOptions.ParsePf(parse.GetValue(Pf));
         var setText = parse.GetValue(Set);
         bool generate = parse.GetValue(Generate), clear = parse.GetValue(Clear), show = parse.GetValue(ShowToken), json = parse.GetValue(GlobalOptions.Json);
         if ((generate ? 1 : 0) + (setText is null ? 0 : 1) + (clear ? 1 : 0) > 1)
@@ -48,35 +38,14 @@ internal static class SriovTokenCommand
         }
         else if (generate) token = VfToken.Generate();
 
-        var root = AssignmentSupport.RequireDirectoryRoot(parse.GetValue(GlobalOptions.Root)!, "sriov token");
-        AssignmentSupport.RequireRootForLiveHost(root, "sriov token");
-        var executor = SriovSupport.Executor(root, parse, withTimeout: false);
-        using var held = new Assigner(CommandSupport.KernelFor(root), SriovSupport.Options(parse, withTimeout: false)).Lock();
-        using (var view = HostView.Open(root, new HostReadOptions { Holders = false, GroupDetails = false }))
-        {
-            var d = view.RequireDevice(pf);
-            if (d.PhysFn is { } physfn)
-                throw new NotFoundException($"{pf} is a VF (of {physfn}): a VF has no token of its own; it is opened with its PF's ('vfioctl sriov token {physfn}').");
-            if (d.Sriov is null)
-                throw new NotFoundException($"{pf} is neither an SR-IOV PF nor a VF: the kernel takes no VF token for it (a vf_token option is EINVAL). 'vfioctl sriov list' shows the PFs.");
-        }
+        var root = RootChecks.RequireWritable(parse.GetValue(GlobalOptions.Root)!, "sriov token");
+        using var tree = HostTree.Open(root);
+        var ops = CommandActions.Services(services, root, tree, SriovOptions.Execution(parse, withTimeout: false));
+        var outcome = token is { } newToken ? VfTokenOperation.Set(pf, newToken, ops)
+            : clear ? VfTokenOperation.Clear(pf, ops)
+            : VfTokenOperation.Status(pf, ops);
+        var (result, entry) = (outcome.Result, outcome.Stored);
 
-        TokenResult result;
-        if (token is { } newToken) result = executor.SetToken(pf, newToken);
-        else if (clear)
-        {
-            bool had = executor.LoadTokens().Remove(pf);
-            result = new TokenResult(false, null, had
-                ? $"the stored token of {pf} is forgotten; the kernel keeps the one it has until vfio-pci lets the PF go."
-                : $"no token was stored for {pf}.");
-        }
-        else
-        {
-            var stored = executor.LoadTokens().Find(pf);
-            result = new TokenResult(stored is not null, null, stored is null ? $"no token is stored for {pf}." : $"a token is stored for {pf} (set {stored.SetUtc:u}).");
-        }
-
-        var entry = executor.LoadTokens().Find(pf);
         // Only the token this run stored (or the stored one for a status), and only when asked.
         string? reveal = show && entry is not null && (token is null || entry.Token == token) ? entry.Token.Reveal() : null;
         if (json)
@@ -87,7 +56,7 @@ internal static class SriovTokenCommand
                 w.WriteString("pf", pf.ToString());
                 w.WriteBoolean("stored", entry is not null);
                 w.StringOrNull("setUtc", entry?.SetUtc.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-                SriovSupport.BoolOrNull(w, "applied", result.Applied);
+                w.BoolOrNull("applied", result.Applied);
                 w.WriteString("message", result.Message);
                 w.StringOrNull("token", reveal);
                 w.WriteEndObject();

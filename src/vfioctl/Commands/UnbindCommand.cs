@@ -1,6 +1,7 @@
 using System.CommandLine;
-using Vfio.Host.Reading;
-using Vfio.Policy.Viability;
+using Vfio.Execution.Operations;
+using Vfio.Policy.Assignment;
+using Vfioctl.Commands.Options;
 using Vfioctl.Output;
 
 namespace Vfioctl.Commands;
@@ -8,44 +9,19 @@ namespace Vfioctl.Commands;
 /// <summary><c>vfioctl unbind ADDRESS...</c>: leave devices without a driver (journaled, restorable).</summary>
 internal static class UnbindCommand
 {
-    private static readonly Argument<string[]> Targets = AssignmentSupport.Addresses("Devices to leave without a driver");
+    private static readonly Argument<string[]> Targets = AssignmentOptions.Addresses("Devices to leave without a driver");
 
-    public static Command Create()
-    {
-        var cmd = new Command("unbind", "Leave devices without any driver (override 'none' so nothing rebinds them); undo with restore");
-        cmd.Arguments.Add(Targets);
-        cmd.Options.Add(PlanCommand.Force);
-        cmd.Options.Add(AssignmentSupport.StateDir);
-        CommandSupport.SetGuardedAction(cmd, Run);
-        return cmd;
-    }
+    public static Command Create(CliServices services) => CommandActions.Define("unbind",
+        "Leave devices without any driver (override 'none' so nothing rebinds them); undo with restore",
+        (parse, term) => Run(parse, term, services), Targets, AssignmentOptions.Force, AssignmentOptions.StateDir);
 
-    private static int Run(ParseResult parse, Terminal term)
+    private static int Run(ParseResult parse, Terminal term, CliServices services)
     {
-        var root = AssignmentSupport.RequireDirectoryRoot(parse.GetValue(GlobalOptions.Root)!, "unbind");
-        var targets = AssignmentSupport.ParseAddresses(parse.GetValue(Targets) ?? [], "device");
-        if (targets.Count == 0) throw new UsageException("name at least one device (PCI address).");
-        AssignmentSupport.RequireRootForLiveHost(root, "unbind");
-        var assigner = AssignmentSupport.MakeAssigner(root, parse);
-        using var held = assigner.Lock();
-        using var view = HostView.Open(root, new HostReadOptions { GroupUsers = true, Details = false });
-        foreach (var t in targets)
-        {
-            var d = view.RequireDevice(t);
-            if (d.IommuGroup is { } g && view.Host.GroupUsers.TryGetValue(g, out var users) && users.Length > 0)
-            {
-                term.Error.WriteLine($"vfioctl: {t} is in group {g}, open in userspace ({string.Join(", ", users)}): unbinding would block until it is closed.");
-                return ExitCodes.Refused;
-            }
-            if (!parse.GetValue(PlanCommand.Force) && ViabilityEvaluator.IsHostEssential(d, out var why))
-            {
-                term.Error.WriteLine($"vfioctl: refused: {t} {why}. --force overrides this.");
-                return ExitCodes.Refused;
-            }
-        }
-        var result = assigner.Unbind(targets, a => view.Host.FindDevice(a)?.IommuGroup);
-        if (parse.GetValue(GlobalOptions.Json)) Json.Write(term.Out, w => AssignmentSupport.WriteResult(w, result));
-        else AssignmentSupport.PrintResult(term, result);
-        return result.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
+        var root = RootChecks.RequireDirectoryRoot(parse.GetValue(GlobalOptions.Root)!, "unbind");
+        var request = new UnbindRequest { Targets = [.. AssignmentOptions.RequiredTargets(parse, Targets)], Force = parse.GetValue(AssignmentOptions.Force) };
+        RootChecks.RequireRootForLiveHost(root, "unbind");
+        using var tree = HostTree.Open(root);
+        var run = UnbindOperation.Run(request, CommandActions.Services(services, root, tree, AssignmentOptions.Execution(parse)));
+        return ResultWriter.WriteRelease(term, parse.GetValue(GlobalOptions.Json), request.Targets, run.Plan.Refusals, request.Force, run.Outcome);
     }
 }

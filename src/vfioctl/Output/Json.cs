@@ -42,5 +42,25 @@ internal static class Json
         w.WriteEndArray();
     }
 
+    public static void BoolOrNull(this Utf8JsonWriter w, string name, bool? value)
+    {
+        if (value is { } v) w.WriteBoolean(name, v);
+        else w.WriteNull(name);
+    }
+
+    /// <summary>An array of processes: <c>[{"pid": N, "command": "..."}]</c>.</summary>
+    public static void Processes(this Utf8JsonWriter w, string name, IEnumerable<Vfio.Host.Model.ProcessRef> processes)
+    {
+        w.WriteStartArray(name);
+        foreach (var p in processes)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("pid", p.Pid);
+            w.StringOrNull("command", p.Command);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
     public static string? Hex4(ushort? v) => v?.ToString("x4");
 }

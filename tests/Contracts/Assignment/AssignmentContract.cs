@@ -41,7 +41,7 @@ public abstract class AssignmentContract
         Assert.Equal(GroupStatus.Assigned, ViabilityEvaluator.Evaluate(host, group).Status);
         Assert.Contains(host.Modules, m => m == "vfio_iommu_type1");
 
-        var restored = AssignmentFlow.Assigner(k.Kernel, k.StateDirectory).Restore(null);
+        var restored = AssignmentFlow.Restorer(k.Kernel, k.StateDirectory).Restore(null);
         Assert.True(restored.Succeeded, restored.Error);
         host = AssignmentFlow.Read(k.Kernel);
         edu = host.FindDevice(PciAddress.Parse(Edu))!;
@@ -66,7 +66,7 @@ public abstract class AssignmentContract
         Assert.Null(host.FindDevice(PciAddress.Parse(Bridge))!.Driver);
         Assert.Equal(GroupStatus.Assigned, ViabilityEvaluator.Evaluate(host, host.FindGroup(4)!).Status);
 
-        Assert.True(AssignmentFlow.Assigner(k.Kernel, k.StateDirectory).Restore(null).Succeeded);
+        Assert.True(AssignmentFlow.Restorer(k.Kernel, k.StateDirectory).Restore(null).Succeeded);
         Assert.Equal("e1000", AssignmentFlow.DriverOf(k.Kernel, E1000));
         Assert.Null(AssignmentFlow.DriverOf(k.Kernel, Edu2));
     }
@@ -86,7 +86,7 @@ public abstract class AssignmentContract
         Assert.True(verdict.Viable);
         Assert.Equal(GroupStatus.Assigned, verdict.Status);
 
-        var restored = AssignmentFlow.Assigner(k.Kernel, k.StateDirectory).Restore(null);
+        var restored = AssignmentFlow.Restorer(k.Kernel, k.StateDirectory).Restore(null);
         Assert.True(restored.Succeeded, restored.Error);
         host = AssignmentFlow.Read(k.Kernel);
         Assert.Equal("e1000", host.FindDevice(PciAddress.Parse(E1000))!.Driver);
@@ -104,9 +104,9 @@ public abstract class AssignmentContract
         var again = AssignmentFlow.Bind(k.Kernel, k.StateDirectory, Request(E1000));
         Assert.True(again.Result!.Succeeded, again.Result.Error);
         Assert.Equal("vfio-pci", AssignmentFlow.DriverOf(k.Kernel, E1000));
-        var entry = AssignmentFlow.Assigner(k.Kernel, k.StateDirectory).LoadJournal().Find(PciAddress.Parse(E1000))!;
+        var entry = AssignmentFlow.State(k.Kernel, k.StateDirectory).LoadJournal().Find(PciAddress.Parse(E1000))!;
         Assert.Equal("e1000", entry.OriginalDriver);
-        Assert.True(AssignmentFlow.Assigner(k.Kernel, k.StateDirectory).Restore(null).Succeeded);
+        Assert.True(AssignmentFlow.Restorer(k.Kernel, k.StateDirectory).Restore(null).Succeeded);
         Assert.Equal("e1000", AssignmentFlow.DriverOf(k.Kernel, E1000));
     }
 
@@ -120,23 +120,22 @@ public abstract class AssignmentContract
             using var k = Factory.Create();
             var crashing = new CrashingKernel(k.Kernel, writes);
             var plan = AssignmentFlow.Plan(k.Kernel, Request(Edu2, fence: E1000));
-            var assigner = AssignmentFlow.Assigner(crashing, k.StateDirectory);
             try
             {
-                using var held = assigner.Lock();
-                assigner.Apply(plan);
+                using var held = AssignmentFlow.State(crashing, k.StateDirectory).Lock();
+                AssignmentFlow.Applier(crashing, k.StateDirectory).Apply(plan);
             }
             catch (ProcessKilledException) { }
 
             // A new process: restore from the journal alone.
-            var restored = AssignmentFlow.Assigner(k.Kernel, k.StateDirectory).Restore(null);
+            var restored = AssignmentFlow.Restorer(k.Kernel, k.StateDirectory).Restore(null);
             Assert.True(restored.Succeeded, $"after {writes} writes: {restored.Error}");
             var host = AssignmentFlow.Read(k.Kernel);
             Assert.Equal("e1000", host.FindDevice(PciAddress.Parse(E1000))!.Driver);
             Assert.Null(host.FindDevice(PciAddress.Parse(E1000))!.DriverOverride);
             Assert.Null(host.FindDevice(PciAddress.Parse(Edu2))!.Driver);
             Assert.Null(host.FindDevice(PciAddress.Parse(Edu2))!.DriverOverride);
-            Assert.Empty(AssignmentFlow.Assigner(k.Kernel, k.StateDirectory).LoadJournal().Entries);
+            Assert.Empty(AssignmentFlow.State(k.Kernel, k.StateDirectory).LoadJournal().Entries);
         }
     }
 
@@ -156,7 +155,7 @@ public abstract class AssignmentContract
             Assert.Contains($"/dev/vfio/{group}", refusal.Reason);
             Assert.Contains("pid ", refusal.Reason);
         }
-        Assert.True(AssignmentFlow.Assigner(k.Kernel, k.StateDirectory).Restore(null).Succeeded);
+        Assert.True(AssignmentFlow.Restorer(k.Kernel, k.StateDirectory).Restore(null).Succeeded);
     }
 
     [Fact]
@@ -181,10 +180,10 @@ public abstract class AssignmentContract
         var host = AssignmentFlow.Read(k.Kernel);
         Assert.Equal("vfio-pci", host.FindDevice(PciAddress.Parse(E1000))!.Driver);
         Assert.Equal("vfio-pci", host.FindDevice(PciAddress.Parse(Edu2))!.Driver);
-        var journal = AssignmentFlow.Assigner(k.Kernel, k.StateDirectory).LoadJournal();
+        var journal = AssignmentFlow.State(k.Kernel, k.StateDirectory).LoadJournal();
         Assert.Equal("e1000", journal.Find(PciAddress.Parse(E1000))!.OriginalDriver);
         Assert.Null(journal.Find(PciAddress.Parse(Edu2))!.OriginalDriver);
-        Assert.True(AssignmentFlow.Assigner(k.Kernel, k.StateDirectory).Restore(null).Succeeded);
+        Assert.True(AssignmentFlow.Restorer(k.Kernel, k.StateDirectory).Restore(null).Succeeded);
         Assert.Equal("e1000", AssignmentFlow.DriverOf(k.Kernel, E1000));
     }
 

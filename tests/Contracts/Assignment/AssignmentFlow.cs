@@ -1,5 +1,7 @@
 using Vfio.Execution.Assignment;
 using Vfio.Execution.Kernel;
+using Vfio.Execution.Operations;
+using Vfio.Execution.State;
 using Vfio.Host.Model;
 using Vfio.Host.Reading;
 using Vfio.Host.Sysfs;
@@ -29,16 +31,22 @@ public static class AssignmentFlow
         return AssignmentPlanner.Plan(host, Aliases(kernel.Files, host), request);
     }
 
-    public static Assigner Assigner(IKernel kernel, string stateDir) =>
-        new(kernel, new ExecutionOptions { StateDirectory = stateDir, WriteTimeout = TimeSpan.FromSeconds(5) });
+    public static ExecutionOptions Options(string stateDir) => new() { StateDirectory = stateDir, WriteTimeout = TimeSpan.FromSeconds(5) };
 
-    /// <summary>Lock, read, plan and apply, as the bind command does.</summary>
+    /// <summary>The state directory (lock, journal, tokens) of a test.</summary>
+    public static StateDirectory State(IKernel kernel, string stateDir) => StateDirectory.Of(kernel, Options(stateDir));
+
+    public static AssignmentApplier Applier(IKernel kernel, string stateDir) => new(kernel, Options(stateDir));
+
+    public static Restorer Restorer(IKernel kernel, string stateDir) => new(kernel, Options(stateDir));
+
+    public static Unbinder Unbinder(IKernel kernel, string stateDir) => new(kernel, Options(stateDir));
+
+    /// <summary>Lock, read, plan and apply: the bind operation, as the bind command runs it.</summary>
     public static (AssignmentPlan Plan, ExecutionResult? Result) Bind(IKernel kernel, string stateDir, AssignmentRequest request)
     {
-        var assigner = Assigner(kernel, stateDir);
-        using var held = assigner.Lock();
-        var plan = Plan(kernel, request);
-        return (plan, plan.CanApply ? assigner.Apply(plan) : null);
+        var run = BindOperation.Run(request, new OperationServices { Kernel = kernel, Options = Options(stateDir) });
+        return (run.Plan, run.Outcome);
     }
 
     public static string? DriverOf(IKernel kernel, string address) =>

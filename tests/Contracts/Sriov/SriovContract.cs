@@ -33,7 +33,7 @@ public abstract class SriovContract
     }
 
     private static IReadOnlyCollection<Vfio.Execution.State.JournalEntry> AssignmentFlowJournal(IKernelUnderTest k) =>
-        Assignment.AssignmentFlow.Assigner(k.Kernel, k.StateDirectory).LoadJournal().Entries;
+        Assignment.AssignmentFlow.State(k.Kernel, k.StateDirectory).LoadJournal().Entries;
 
     [Fact]
     public void Vfs_made_under_the_kernel_pf_driver_appear_each_in_its_own_group_and_restore_removes_them()
@@ -127,7 +127,7 @@ public abstract class SriovContract
     {
         RequireKernel();
         using var k = Factory.Create();
-        var unbound = Assignment.AssignmentFlow.Assigner(k.Kernel, k.StateDirectory).Unbind([PciAddress.Parse(Pf)], _ => null);
+        var unbound = Assignment.AssignmentFlow.Unbinder(k.Kernel, k.StateDirectory).Unbind([PciAddress.Parse(Pf)], _ => null);
         Assert.True(unbound.Succeeded, unbound.Error);
         var plan = PlanEnable(k.Kernel, Request(1));
         Assert.Contains("has no driver", Assert.Single(plan.Refusals).Reason);

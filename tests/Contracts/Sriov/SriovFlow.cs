@@ -1,6 +1,7 @@
 using Vfio.Contracts.Assignment;
 using Vfio.Execution.Assignment;
 using Vfio.Execution.Kernel;
+using Vfio.Execution.Operations;
 using Vfio.Execution.Sriov;
 using Vfio.Host.Model;
 using Vfio.Host.Reading;
@@ -44,26 +45,24 @@ public static class SriovFlow
         Pf = PciAddress.Parse(pf), NumVfs = vfs, Bind = bind, PfToVfioPci = pfToVfioPci, Autoprobe = autoprobe,
     };
 
-    /// <summary>Lock, read, plan and apply, as `vfioctl sriov enable` does.</summary>
+    public static OperationServices Services(IKernelUnderTest k, IVfTokenApplier? applier = null, TimeSpan? sriovTimeout = null) =>
+        new() { Kernel = k.Kernel, Options = Options(k.StateDirectory, sriovTimeout), TokenApplier = applier };
+
+    /// <summary>Lock, read, plan and apply: the enable operation, as `vfioctl sriov enable` runs it.</summary>
     public static (SriovPlan Plan, SriovResult? Result) Enable(IKernelUnderTest k, SriovRequest request, IVfTokenApplier? applier = null)
     {
-        var kernel = k.Kernel;
-        using var held = AssignmentFlow.Assigner(kernel, k.StateDirectory).Lock();
-        var host = AssignmentFlow.Read(kernel);
-        var plan = SriovPlanner.PlanEnable(host, AssignmentFlow.Aliases(kernel.Files, host), Facts(kernel, host, request.Pf.ToString()), request);
-        return (plan, plan.CanApply ? Executor(k, applier).Apply(plan, AssignmentFlow.Aliases(kernel.Files, host)) : null);
+        var run = SriovEnableOperation.Run(request, Services(k, applier));
+        return (run.Plan, run.Outcome);
     }
 
-    /// <summary>Lock, read, plan and apply, as `vfioctl sriov disable` does.</summary>
+    /// <summary>Lock, read, plan and apply: the disable operation, as `vfioctl sriov disable` runs it.</summary>
     public static (SriovPlan Plan, SriovResult? Result) Disable(IKernelUnderTest k, string pf = Pf, TimeSpan? sriovTimeout = null)
     {
-        var kernel = k.Kernel;
-        using var held = AssignmentFlow.Assigner(kernel, k.StateDirectory).Lock();
-        var plan = PlanDisable(kernel, pf);
-        return (plan, plan.CanApply ? Executor(k, sriovTimeout: sriovTimeout).Apply(plan, Vfio.Policy.Drivers.ModuleAliases.Empty) : null);
+        var run = SriovDisableOperation.Run(PciAddress.Parse(pf), false, Services(k, sriovTimeout: sriovTimeout));
+        return (run.Plan, run.Outcome);
     }
 
-    public static ExecutionResult Restore(IKernelUnderTest k) => AssignmentFlow.Assigner(k.Kernel, k.StateDirectory).Restore(null);
+    public static ExecutionResult Restore(IKernelUnderTest k) => AssignmentFlow.Restorer(k.Kernel, k.StateDirectory).Restore(null);
 
     public static PciDevice Device(IKernel kernel, string address) => AssignmentFlow.Read(kernel).FindDevice(PciAddress.Parse(address))!;
 

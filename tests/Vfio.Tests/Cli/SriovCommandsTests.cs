@@ -2,7 +2,7 @@ using System.Text.Json;
 using Vfio.Execution.State;
 using Vfio.Tests.Simulation;
 using Vfio.Tests.Support;
-using Vfioctl.Commands;
+using Vfio.Execution.Sriov;
 
 namespace Vfio.Tests.Cli;
 
@@ -14,27 +14,16 @@ public sealed class SriovCommandsTests : IDisposable
 {
     private readonly SimulatedKernelUnderTest _sim = new("lab-sriov-6.12");
 
-    public void Dispose()
-    {
-        SriovSupport.TokenApplier = null;
-        _sim.Dispose();
-    }
+    /// <summary>What sets VF tokens for the commands: none until a test connects the simulated one.</summary>
+    private IVfTokenApplier? _applier;
+
+    public void Dispose() => _sim.Dispose();
 
     private string Root => _sim.Kernel.Files.Root;
 
     /// <summary>vfioctl with --root at the simulated tree, writing through the simulated kernel.</summary>
-    private CliResult Run(params string[] args)
-    {
-        CommandSupport.KernelOverride.Value = _ => _sim.Kernel;
-        try
-        {
-            return CliRun.Run(["--root", Root, .. args]);
-        }
-        finally
-        {
-            CommandSupport.KernelOverride.Value = null;
-        }
-    }
+    private CliResult Run(params string[] args) =>
+        CliRun.Run(new Vfioctl.CliServices { Kernel = _ => _sim.Kernel, TokenApplier = _ => _applier }, ["--root", Root, .. args]);
 
     [Fact]
     public void List_shows_each_pf_with_its_vfs_drivers_and_groups()
@@ -166,7 +155,7 @@ public sealed class SriovCommandsTests : IDisposable
         Assert.False(unapplied.Json().RootElement.GetProperty("applied").GetBoolean());
         Assert.Contains("no VFIO token applier connected", unapplied.Json().RootElement.GetProperty("message").GetString());
 
-        SriovSupport.TokenApplier = new SimulatedVfTokenApplier(_sim.Simulated);
+        _applier = new SimulatedVfTokenApplier(_sim.Simulated);
         var applied = Run("sriov", "token", "01:00.0", "--set", "1a2b3c4d-2222-3333-4444-5555555555ee", "--json");
         Assert.True(applied.ExitCode == 0, applied.Out + applied.Err);
         Assert.True(applied.Json().RootElement.GetProperty("applied").GetBoolean());

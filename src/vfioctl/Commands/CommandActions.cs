@@ -1,24 +1,15 @@
 using System.CommandLine;
-using Vfio.Execution.Kernel;
+using Vfio.Execution.Assignment;
+using Vfio.Execution.Operations;
 using Vfio.Host.Reading;
-using Vfio.Host.Sysfs;
+using Vfioctl.Commands.Options;
 using Vfioctl.Output;
 
 namespace Vfioctl.Commands;
 
-/// <summary>Shared plumbing: the terminal, opening the host, and mapping exceptions to exit codes.</summary>
-internal static class CommandSupport
+/// <summary>How a command runs: its terminal, the host or the operation services it works on, and exit codes for exceptions.</summary>
+internal static class CommandActions
 {
-    /// <summary>
-    /// Stands in for the kernel behind <c>--root</c> for the commands that write (tests run them
-    /// against a simulated kernel); per async flow, so parallel tests do not see each other's.
-    /// </summary>
-    internal static readonly AsyncLocal<Func<string, IKernel>?> KernelOverride = new();
-
-    /// <summary>The kernel the writing commands use: sysfs under <paramref name="root"/>.</summary>
-    public static IKernel KernelFor(string root) =>
-        KernelOverride.Value is { } make ? make(root) : new SysfsKernel(new HostFiles(root));
-
     public static Terminal TerminalFor(ParseResult parse) =>
         new(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
 
@@ -36,6 +27,39 @@ internal static class CommandSupport
             }
             return body(term, view, json);
         });
+    }
+
+    /// <summary>
+    /// The services an operation runs with: the kernel behind the tree --root names (a directory, or
+    /// a snapshot unpacked for a dry run), the token applier for that root, and the state options.
+    /// </summary>
+    public static OperationServices Services(CliServices cli, string root, HostTree tree, ExecutionOptions options) => new()
+    {
+        Kernel = cli.Kernel(tree.Directory),
+        Options = options,
+        TokenApplier = cli.TokenApplier(root),
+    };
+
+    /// <summary>Prints an operation's warnings (stderr, in both modes).</summary>
+    public static void Warn(Terminal term, IEnumerable<string> warnings)
+    {
+        foreach (var w in warnings) term.Warn(w);
+    }
+
+    /// <summary>
+    /// A command with its arguments and options (in the order given, as help lists them) whose action
+    /// runs <paramref name="run"/> through <see cref="SetGuardedAction"/>.
+    /// </summary>
+    public static Command Define(string name, string description, Func<ParseResult, Terminal, int> run, params Symbol[] symbols)
+    {
+        var cmd = new Command(name, description);
+        foreach (var s in symbols)
+        {
+            if (s is Argument a) cmd.Arguments.Add(a);
+            else cmd.Options.Add((Option)s);
+        }
+        SetGuardedAction(cmd, run);
+        return cmd;
     }
 
     /// <summary>Sets a command's action: its terminal, with exceptions mapped to exit codes by <see cref="Guard"/>.</summary>

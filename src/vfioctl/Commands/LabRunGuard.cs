@@ -3,8 +3,8 @@ using Vfio.Lab;
 
 namespace Vfioctl.Commands;
 
-/// <summary>Shared plumbing of the lab commands: error reporting and signal handling.</summary>
-internal static class LabCommandSupport
+/// <summary>How the lab commands run: a lab failure reported with its next step, and cancellation on SIGINT/SIGTERM.</summary>
+internal static class LabRunGuard
 {
     /// <summary>Prints a lab failure, its next step and the guest console's last lines.</summary>
     public static int Report(TextWriter error, LabException e)
