@@ -14,8 +14,6 @@ public sealed partial class InteropGuardTests
     /// <summary>Files allowed to keep an import for now, each with the reason.</summary>
     private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal)
     {
-        // removed at merge: the command rewrite switches it to Libc.GetEuid (src/Vfio.Interop/Libc/Interop.GetEUid.cs).
-        ["src/vfioctl/Commands/AssignmentSupport.cs"] = "geteuid, until the command rewrite is merged",
     };
 
     [GeneratedRegex(@"^\s*\[\s*(?:assembly:\s*)?(?:System\.Runtime\.InteropServices\.)?(?<kind>LibraryImport|DllImport)(?:Attribute)?\s*\((?<args>.*)$")]

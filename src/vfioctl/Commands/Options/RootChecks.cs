@@ -1,17 +1,14 @@
-using System.Runtime.InteropServices;
+using Vfio.Interop;
 
 namespace Vfioctl.Commands.Options;
 
 /// <summary>What <c>--root</c> must be for a command that writes: a directory, and on the live host, root.</summary>
-internal static partial class RootChecks
+internal static class RootChecks
 {
-    [LibraryImport("libc", EntryPoint = "geteuid")]
-    private static partial uint GetEuid();
-
     /// <summary>The live host needs root for writes; a directory root (a simulated or captured tree) does not.</summary>
     public static void RequireRootForLiveHost(string root, string command)
     {
-        if (Path.GetFullPath(root) == "/" && GetEuid() != 0)
+        if (Path.GetFullPath(root) == "/" && Libc.GetEuid() != 0)
             throw new NeedsRootException($"'vfioctl {command}' changes driver bindings and needs root: run it with sudo.");
     }
 
