@@ -95,7 +95,7 @@ public partial class DocsGuardTests
         Assert.True(found.Count == 0, string.Join("\n", found));
     }
 
-    [Fact(Skip = "README.md is being rewritten for issue 17; remove this Skip once the new README is merged")]
+    [Fact]
     public void The_README_cites_nothing_outside_the_repository()
     {
         var found = OutsideReferencesIn(RepositoryFiles.PathOf("README.md")).ToList();
