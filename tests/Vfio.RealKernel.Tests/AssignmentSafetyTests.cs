@@ -5,17 +5,7 @@ namespace Vfio.RealKernel.Tests;
 /// <summary>The bind command itself, as a process, in lab guests: refusals and SIGKILL mid-bind.</summary>
 public class AssignmentSafetyTests
 {
-    // The test runner's working directory is its own bin folder: find the checkout from there.
-    private static readonly string Vfioctl = Path.Combine(RepoRoot(), "artifacts/bin/vfioctl/debug/vfioctl.dll");
-
-    private static string RepoRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "vfioctl.slnx"))) dir = Path.GetDirectoryName(dir);
-        return dir ?? throw new DirectoryNotFoundException("vfioctl.slnx not found above " + AppContext.BaseDirectory);
-    }
-
-    private static (int Code, string Out) Cli(params string[] args) => Guest.Run("dotnet", [Vfioctl, .. args]);
+    private static (int Code, string Out) Cli(params string[] args) => InstalledVfioctl.Run(args);
 
     [Fact, Trait("topology", "in-use")]
     public void Binding_devices_the_host_uses_is_refused_with_exit_3_and_changes_nothing()
@@ -47,8 +37,8 @@ public class AssignmentSafetyTests
 
         foreach (var fraction in new[] { 0.6, 0.8, 0.9, 0.97 })
         {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { Vfioctl }.Concat(bind)) psi.ArgumentList.Add(a);
+            var psi = new ProcessStartInfo(InstalledVfioctl.Require()) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in bind) psi.ArgumentList.Add(a);
             using (var p = Process.Start(psi)!)
             {
                 Thread.Sleep(full * fraction);

@@ -8,16 +8,7 @@ namespace Vfio.RealKernel.Tests;
 /// </summary>
 public class ReleaseRefusalTests
 {
-    private static readonly string Vfioctl = Path.Combine(RepoRoot(), "artifacts/bin/vfioctl/debug/vfioctl.dll");
-
-    private static string RepoRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "vfioctl.slnx"))) dir = Path.GetDirectoryName(dir);
-        return dir ?? throw new DirectoryNotFoundException("vfioctl.slnx not found above " + AppContext.BaseDirectory);
-    }
-
-    private static (int Code, string Out) Cli(string state, params string[] args) => Guest.Run("dotnet", [Vfioctl, .. args, "--state-dir", state]);
+    private static (int Code, string Out) Cli(string state, params string[] args) => InstalledVfioctl.Run([.. args, "--state-dir", state]);
 
     /// <summary>The one refusal of a refused run's JSON (exit 3, canApply false).</summary>
     private static JsonElement Refusal((int Code, string Out) run)

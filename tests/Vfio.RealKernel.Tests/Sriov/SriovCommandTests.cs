@@ -7,17 +7,9 @@ namespace Vfio.RealKernel.Tests.Sriov;
 [Trait("topology", "sriov")]
 public class SriovCommandTests
 {
-    private static readonly string Vfioctl = Path.Combine(RepoRoot(), "artifacts/bin/vfioctl/debug/vfioctl.dll");
     private const string Pf = "0000:01:00.0";
 
-    private static string RepoRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "vfioctl.slnx"))) dir = Path.GetDirectoryName(dir);
-        return dir ?? throw new DirectoryNotFoundException("vfioctl.slnx not found above " + AppContext.BaseDirectory);
-    }
-
-    private static (int Code, string Out) Cli(string state, params string[] args) => Guest.Run("dotnet", [Vfioctl, .. args, "--state-dir", state]);
+    private static (int Code, string Out) Cli(string state, params string[] args) => InstalledVfioctl.Run([.. args, "--state-dir", state]);
 
     [Fact]
     public void A_vf_held_open_makes_disable_and_restore_refuse_promptly_naming_this_process()
@@ -66,7 +58,7 @@ public class SriovCommandTests
         var state = k.StateDirectory;
         const string token = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
         // From standard input: the token never appears on a command line.
-        var (code, output) = Guest.Run("/bin/sh", "-c", $"echo {token} | dotnet {Vfioctl} sriov token {Pf} --set - --state-dir {state}");
+        var (code, output) = Guest.Run("/bin/sh", "-c", $"echo {token} | {InstalledVfioctl.Require()} sriov token {Pf} --set - --state-dir {state}");
         Assert.True(code == 0, output);
         Assert.DoesNotContain(token, output);
         var file = Path.Combine(state, "vf-tokens.json");
@@ -103,7 +95,7 @@ public class SriovCommandTests
 
             // vfioctl opens the PF through the VFIO library and sets the token with VFIO_DEVICE_FEATURE.
             const string token = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
-            (code, output) = Guest.Run("/bin/sh", "-c", $"echo {token} | dotnet {Vfioctl} sriov token {Pf} --set - --state-dir {state}");
+            (code, output) = Guest.Run("/bin/sh", "-c", $"echo {token} | {InstalledVfioctl.Require()} sriov token {Pf} --set - --state-dir {state}");
             Assert.True(code == 0, output);
             Assert.DoesNotContain(token, output);
 
