@@ -81,7 +81,7 @@ else
         }
     fi
 
-    # --- 2. Builds: Debug runs the lab; Release ReadyToRun (and plain) are measured -----------------
+    # --- 2. Builds: Debug runs the lab; the native build (and a plain JIT one) are measured ----------
     log "building src/vfioctl (Debug: runs the lab)"
     dotnet build src/vfioctl/vfioctl.csproj -c Debug -nologo -v q >"$OUT/build-debug.log" 2>&1 \
         || { grep -E 'error' "$OUT/build-debug.log" | sort -u | head -5 >&2; die "src/vfioctl does not build (see $OUT/build-debug.log)"; }
@@ -90,13 +90,13 @@ else
 
     publish() {   # publish PROJECT DIR R2R(true|false) LOG
         rm -rf "$2"
-        dotnet publish "$1" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun="$3" \
+        dotnet publish "$1" -c Release -r linux-x64 --self-contained false -p:PublishAot=false -p:PublishReadyToRun="$3" \
             -o "$2" -nologo -v q >"$4" 2>&1
     }
     R2R_DIR=$OUT/vfioctl
-    log "publishing vfioctl as installed (scripts/publish: self-contained, composite ReadyToRun) into $R2R_DIR"
+    log "publishing vfioctl as installed (scripts/publish: native, NativeAOT) into $R2R_DIR"
     if scripts/publish "$R2R_DIR" >"$OUT/publish-r2r.log" 2>&1; then
-        R2R_MODE="Release, self-contained, composite ReadyToRun (scripts/publish)"
+        R2R_MODE="native, NativeAOT (scripts/publish)"
     else
         grep -E 'error' "$OUT/publish-r2r.log" | sort -u | head -5 >&2 || true
         log "scripts/publish failed; falling back to a plain Release publish (JIT at startup)"

@@ -12,8 +12,8 @@ usage: bench/list-vs-lspci.sh [options]
   --functions N   PCI functions in the synthetic tree (default 4096)
   --runs N        timed runs of each command, alternating (default 15)
   --vfioctl CMD   vfioctl command to measure, e.g. "bench/out/vfioctl/vfioctl" or
-                  "dotnet artifacts/bin/vfioctl/release/vfioctl.dll"; default: publish
-                  src/vfioctl in Release (ReadyToRun if the SDK can) into bench/out/vfioctl
+                  "dotnet artifacts/bin/vfioctl/release/vfioctl.dll"; default: the native
+                  program scripts/publish builds, into bench/out/vfioctl
   --seed N        generator seed (default 1)
   --tree DIR      where the tree goes (default bench/out/tree; a tmpfs such as /dev/shm
                   generates much faster on a busy disk, and reads the same once cached)
@@ -94,26 +94,15 @@ fi
 # --- 3. vfioctl ---------------------------------------------------------------------------------
 BUILD_MODE="given with --vfioctl"
 if [[ -z "$VFIOCTL" ]]; then
-    pub="$OUT/vfioctl"
-    rm -rf "$pub"
-    log "publishing src/vfioctl (Release, ReadyToRun, linux-x64, framework-dependent)"
-    if dotnet publish src/vfioctl/vfioctl.csproj -c Release -r linux-x64 --self-contained false \
-            -p:PublishReadyToRun=true -o "$pub" -nologo -v q >"$OUT/publish-r2r.log" 2>&1; then
-        BUILD_MODE="Release, ReadyToRun (linux-x64, framework-dependent)"
+    # What users install: the native program (NativeAOT) scripts/publish builds.
+    log "publishing src/vfioctl as installed (scripts/publish: native, NativeAOT)"
+    if VFIOCTL=$(scripts/publish "$OUT/vfioctl" 2>"$OUT/publish.log"); then
+        BUILD_MODE="native (NativeAOT, scripts/publish)"
     else
-        log "ReadyToRun publish failed (see $OUT/publish-r2r.log):"
-        grep -E 'error' "$OUT/publish-r2r.log" | sort -u | head -5 >&2 || true
-        rm -rf "$pub"
-        log "falling back to a plain Release publish (JIT at startup)"
-        if dotnet publish src/vfioctl/vfioctl.csproj -c Release -o "$pub" -nologo -v q >"$OUT/publish.log" 2>&1; then
-            BUILD_MODE="Release, plain (no ReadyToRun: JIT at startup)"
-        else
-            grep -E 'error' "$OUT/publish.log" | sort -u | head -5 >&2 || true
-            BUILD_MODE="unavailable: src/vfioctl does not build (see $OUT/publish.log)"
-            pub=""
-        fi
+        grep -E 'error' "$OUT/publish.log" | sort -u | head -5 >&2 || true
+        BUILD_MODE="unavailable: scripts/publish failed (see $OUT/publish.log)"
+        VFIOCTL=""
     fi
-    [[ -n "$pub" ]] && VFIOCTL="$pub/vfioctl"
 fi
 log "vfioctl: ${VFIOCTL:-none} [$BUILD_MODE]"
 

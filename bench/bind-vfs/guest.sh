@@ -284,6 +284,18 @@ for i in 1 2 3; do
     ref modprobe-q-vfio-pci-loaded /sbin/modprobe -q vfio-pci
     [[ -n "$PROBE" ]] && ref dotnet-hello-r2r "$PROBE"
 done
+# Start-up and a read command as whole processes, next to lspci on the same guest: vfioctl's
+# --version, list --json of the lab-basic capture (unpacked each run) and of this guest's own
+# sysfs, and lspci -D -nn -k (this guest's sysfs). Five of each, interleaved.
+FIXTURE=tests/fixtures/lab-basic-vfio-6.12.tar.gz
+echo "== start-up and list, whole commands (5 rounds, interleaved)"
+"$VFIOCTL" --json --root "$FIXTURE" list >/dev/null 2>&1; lspci -D -nn -k >/dev/null 2>&1
+for i in 1 2 3 4 5; do
+    ref vfioctl-version "$VFIOCTL" --version
+    ref lspci-Dnnk lspci -D -nn -k
+    [[ -f "$FIXTURE" ]] && ref vfioctl-list-json-lab-basic "$VFIOCTL" --json --root "$FIXTURE" list
+    ref vfioctl-list-json-guest "$VFIOCTL" --json list
+done
 
 # --- mechanisms vfioctl's bind path uses, timed in-process (bench/bind-vfs/probe) ----------------------
 if [[ -n "$PROBE" ]]; then
@@ -344,15 +356,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
     verify_start >/dev/null || { echo "  round $r left VFs out of the start state: resetting"; reset_state; }
 done
 
-# --- runtime settings: does a knob cut vfioctl's start-up? (1 VF, 3 times each) -----------------------
-echo "== vfioctl (ReadyToRun) 1-VF bind + restore under runtime settings"
-VFIOCTL_CUR=$VFIOCTL
+# --- runtime settings: does a knob cut the JIT build's start-up? (1 VF, 3 times each) ----------------
+# The installed vfioctl is native (no runtime to tune): only the plain JIT build, when measured.
 VFS=("${ALL_VFS[0]}")
-for setting in default DOTNET_TieredPGO=0 DOTNET_TieredCompilation=0 DOTNET_ReadyToRun=0; do
+[[ -n "$VFIOCTL_JIT" ]] && echo "== vfioctl-jit 1-VF bind + restore under runtime settings"
+for setting in ${VFIOCTL_JIT:+default DOTNET_TieredPGO=0 DOTNET_TieredCompilation=0 DOTNET_ReadyToRun=0}; do
     envs=(); [[ $setting != default ]] && IFS=, read -r -a envs <<<"$setting"
     for i in 1 2 3; do
-        timed "env:$setting" "$i" bind 1 "verify_bound vfio-pci" -- env "${envs[@]}" "$VFIOCTL" bind --state-dir "$STATE" --json "${VFS[@]}" &&
-            timed "env:$setting" "$i" restore 1 verify_start -- env "${envs[@]}" "$VFIOCTL" restore --state-dir "$STATE" --all --json ||
+        timed "env:$setting" "$i" bind 1 "verify_bound vfio-pci" -- env "${envs[@]}" "$VFIOCTL_JIT" bind --state-dir "$STATE" --json "${VFS[@]}" &&
+            timed "env:$setting" "$i" restore 1 verify_start -- env "${envs[@]}" "$VFIOCTL_JIT" restore --state-dir "$STATE" --all --json ||
             { reset_state; break; }
     done
 done
