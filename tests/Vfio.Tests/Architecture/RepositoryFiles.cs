@@ -25,7 +25,10 @@ internal static class RepositoryFiles
             foreach (var sub in Directory.EnumerateDirectories(dir))
             {
                 var name = Path.GetFileName(sub);
+                // Build output, and the benchmarks' git-ignored output (bench/out holds a generated
+                // sysfs tree of some 200,000 files once bench/list-vs-lspci.sh has run).
                 if (name is "bin" or "obj" or "artifacts" || name.StartsWith('.')) continue;
+                if (name == "out" && Path.GetFileName(dir) == "bench") continue;
                 pending.Push(sub);
             }
             foreach (var file in Directory.EnumerateFiles(dir))
