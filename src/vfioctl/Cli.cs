@@ -19,6 +19,8 @@ internal static class Cli
         ("restore", RestoreCommand.Create),
         ("unbind", UnbindCommand.Create),
         ("sriov", SriovCommand.Create),
+        ("persist", PersistCommand.Create),
+        ("apply", ApplyCommand.Create),
         ("lab", _ => LabCommand.Create()),
     ];
 

@@ -113,42 +113,13 @@ public sealed class Journal
 
     public void Forget(PciAddress a) => _entries.Remove(a.ToString());
 
-    /// <summary>Writes the journal durably; an empty journal removes the file.</summary>
+    /// <summary>Writes the journal durably (<see cref="DurableFile"/>); an empty journal removes the file.</summary>
     public void Save()
     {
-        var dir = Path.GetDirectoryName(_path)!;
-        if (_entries.Count == 0)
-        {
-            // Nothing left to restore: no file (an absent journal reads as empty, and the next
-            // command has nothing to parse).
-            if (File.Exists(_path))
-            {
-                File.Delete(_path);
-                FsyncDirectory(dir);
-            }
-            return;
-        }
-        Directory.CreateDirectory(dir);
-        var tmp = _path + ".tmp";
-        var json = JournalFile.Format(Entries);
-        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            f.Write(json);
-            f.Flush(flushToDisk: true);
-        }
-        File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(tmp, _path, overwrite: true);
-        FsyncDirectory(dir);
-    }
-
-    private static void FsyncDirectory(string dir)
-    {
-        try
-        {
-            using var h = File.OpenHandle(dir, FileMode.Open, FileAccess.Read);
-            RandomAccess.FlushToDisk(h);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        // Nothing left to restore: no file (an absent journal reads as empty, and the next
+        // command has nothing to parse).
+        if (_entries.Count == 0) DurableFile.Delete(_path);
+        else DurableFile.Write(_path, JournalFile.Format(Entries), UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
 }

@@ -76,29 +76,12 @@ public sealed class VfTokenStore
 
     private void Save()
     {
-        var dir = System.IO.Path.GetDirectoryName(_path)!;
-        Directory.CreateDirectory(dir);
-        var tmp = _path + ".tmp";
-        File.Delete(tmp);
         var doc = new VfTokenDocument
         {
             Version = 1,
             Tokens = [.. _tokens.Values.Select(t => new VfTokenRecord { Pf = t.Pf.ToString(), Token = t.Token.Reveal(), SetUtc = t.SetUtc })],
         };
-        var json = JsonSerializer.SerializeToUtf8Bytes(doc, VfTokenJson.Default.VfTokenDocument);
-        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = OwnerOnly };
-        using (var f = new FileStream(tmp, create))
-        {
-            f.Write(json);
-            f.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, _path, overwrite: true);
-        try
-        {
-            using var h = File.OpenHandle(dir, FileMode.Open, FileAccess.Read);
-            RandomAccess.FlushToDisk(h);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        DurableFile.Write(_path, JsonSerializer.SerializeToUtf8Bytes(doc, VfTokenJson.Default.VfTokenDocument), OwnerOnly);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Vfio.Execution.Operations;
+using Vfio.Execution.Persistence;
 using Vfioctl.Commands.Options;
 using Vfioctl.Output;
 
@@ -13,7 +14,7 @@ internal static class BindCommand
     public static Command Create(CliServices services) => CommandActions.Define("bind",
         "Bind devices, with their whole IOMMU groups, to vfio-pci (or a variant, or pci-stub) through driver_override",
         (parse, term) => Run(parse, term, services),
-        Targets, AssignmentOptions.Driver, AssignmentOptions.Fence, AssignmentOptions.Force, AssignmentOptions.DryRun, AssignmentOptions.StateDir);
+        Targets, AssignmentOptions.Driver, AssignmentOptions.Fence, AssignmentOptions.Force, AssignmentOptions.DryRun, AssignmentOptions.StateDir, PersistOptions.Persist, PersistOptions.Config);
 
     private static int Run(ParseResult parse, Terminal term, CliServices services)
     {
@@ -24,7 +25,10 @@ internal static class BindCommand
         if (!dryRun) RootChecks.RequireWritable(root, "bind");
         using var tree = HostTree.Open(root);
         // The plan is shown before the writes start (they can take a while), the result after.
-        var run = BindOperation.Run(request, CommandActions.Services(services, root, tree, AssignmentOptions.Execution(parse)), dryRun,
+        bool persist = parse.GetValue(PersistOptions.Persist);
+        if (persist && dryRun) throw new UsageException("--persist with --dry-run: a dry run declares nothing either; drop one of them.");
+        var ops = CommandActions.Services(services, root, tree, AssignmentOptions.Execution(parse));
+        var run = BindOperation.Run(request, ops, dryRun,
             beforeApply: planned =>
             {
                 CommandActions.Warn(term, planned.Warnings);
@@ -44,6 +48,8 @@ internal static class BindCommand
             if (result.Succeeded)
                 term.Out.WriteLine($"Undo with: vfioctl restore {string.Join(' ', run.Plan.Changes.Select(s => s.Address))}");
         }
+        if (result.Succeeded && persist)
+            PersistCommand.AfterChange(parse, term, file => PersistOperation.AddDevices(request, file, ops), ops.Kernel.Files);
         return result.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
     }
 }

@@ -81,7 +81,7 @@ internal static class CommandActions
             term.Error.WriteLine($"vfioctl: {e.Message}");
             return ExitCodes.Usage;
         }
-        catch (Exception e) when (e is NotFoundException or NeedsRootException or InvalidDataException)
+        catch (Exception e) when (e is NotFoundException or NeedsRootException or InvalidDataException or Vfio.Policy.Persistence.DeclaredStateFormatException)
         {
             term.Error.WriteLine($"vfioctl: {e.Message}");
             return ExitCodes.Failed;

@@ -12,7 +12,8 @@ internal static class SriovApply
 {
     /// <summary>Runs <paramref name="operation"/> (with --dry-run, the services, and the show-the-plan-first callback) and renders it.</summary>
     public static int Run(ParseResult parse, Terminal term, CliServices services,
-        Func<OperationServices, bool, Action<OperationResult<SriovPlan, SriovResult>>, OperationResult<SriovPlan, SriovResult>> operation)
+        Func<OperationServices, bool, Action<OperationResult<SriovPlan, SriovResult>>, OperationResult<SriovPlan, SriovResult>> operation,
+        Action<OperationServices>? afterSuccess = null)
     {
         var root = parse.GetValue(GlobalOptions.Root)!;
         bool json = parse.GetValue(GlobalOptions.Json);
@@ -20,12 +21,15 @@ internal static class SriovApply
         if (!dryRun) RootChecks.RequireWritable(root, "sriov");
         var options = SriovOptions.Execution(parse); // a bad --timeout is a usage error before anything is read
         using var tree = HostTree.Open(root);
-        var run = operation(CommandActions.Services(services, root, tree, options), dryRun, planned =>
+        var ops = CommandActions.Services(services, root, tree, options);
+        var run = operation(ops, dryRun, planned =>
         {
             CommandActions.Warn(term, planned.Warnings);
             if (!json) SriovPlanWriter.WriteText(term, HostView.Of(planned.Host), planned.Plan);
         });
         if (run.Outcome is null) CommandActions.Warn(term, run.Warnings);
-        return SriovResultWriter.Write(term, HostView.Of(run.Host), run, json);
+        int exit = SriovResultWriter.Write(term, HostView.Of(run.Host), run, json);
+        if (run.Outcome is { Succeeded: true }) afterSuccess?.Invoke(ops);
+        return exit;
     }
 }

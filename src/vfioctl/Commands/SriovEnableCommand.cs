@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Vfio.Execution.Operations;
+using Vfio.Execution.Persistence;
+using Vfio.Policy.Persistence;
 using Vfio.Policy.Sriov;
 using Vfioctl.Commands.Options;
 using Vfioctl.Output;
@@ -24,9 +26,20 @@ internal static class SriovEnableCommand
         (parse, term) =>
         {
             var request = Request(parse);
-            return SriovApply.Run(parse, term, services, (ops, dryRun, beforeApply) => SriovEnableOperation.Run(request, ops, dryRun, beforeApply));
+            bool persist = parse.GetValue(PersistOptions.Persist);
+            if (persist && parse.GetValue(SriovOptions.DryRun)) throw new UsageException("--persist with --dry-run: a dry run declares nothing either; drop one of them.");
+            return SriovApply.Run(parse, term, services, (ops, dryRun, beforeApply) => SriovEnableOperation.Run(request, ops, dryRun, beforeApply),
+                afterSuccess: !persist ? null : ops => PersistCommand.AfterChange(parse, term, file => PersistOperation.AddPf(new DeclaredPf
+                {
+                    Pf = request.Pf,
+                    NumVfs = request.NumVfs,
+                    Autoprobe = request.Autoprobe,
+                    PfToVfioPci = request.PfToVfioPci,
+                    VfDriver = request.Bind,
+                    Force = request.Force,
+                }, file, ops), ops.Kernel.Files));
         },
-        [Pf, Vfs, Autoprobe, Bind, PfDriver, .. SriovOptions.Apply]);
+        [Pf, Vfs, Autoprobe, Bind, PfDriver, .. SriovOptions.Apply, PersistOptions.Persist, PersistOptions.Config]);
 
     private static SriovRequest Request(ParseResult parse)
     {
