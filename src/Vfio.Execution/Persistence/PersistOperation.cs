@@ -69,7 +69,7 @@ public static class PersistOperation
         if (refused.Count > 0)
             return new PersistOutcome { State = file.Load(), RulesPath = rulesPath, Refused = [.. refused], Warnings = [.. warnings] };
         file.Save(state);
-        return WriteRules(state, file, services, rulesPath, host, warnings) with { Touched = request.Targets };
+        return WriteRules(file.Load(), file, services, rulesPath, host, warnings) with { Touched = request.Targets };
     }
 
     /// <summary>Declares a PF's VFs (after <c>sriov enable --persist</c> made them).</summary>
@@ -84,7 +84,7 @@ public static class PersistOperation
         if (pf.PfToVfioPci) state = state with { Devices = [.. state.Devices.Where(d => d.Address != pf.Pf)] };
         state = state.With(pf with { Identity = DeviceIdentityReader.Read(files, host, device) });
         file.Save(state);
-        return WriteRules(state, file, services, rulesPath, host, []) with { Touched = [pf.Pf] };
+        return WriteRules(file.Load(), file, services, rulesPath, host, []) with { Touched = [pf.Pf] };
     }
 
     /// <summary>Removes every entry at the named addresses; the devices stay as they are now.</summary>
@@ -95,7 +95,11 @@ public static class PersistOperation
         var removed = addresses.Where(a => state.FindDevice(a) is not null || state.FindPf(a) is not null).ToImmutableArray();
         var missing = addresses.Except(removed).ToImmutableArray();
         foreach (var a in removed) state = state.Without(a);
-        if (!removed.IsEmpty) file.Save(state);
+        if (!removed.IsEmpty)
+        {
+            file.Save(state);
+            state = file.Load();
+        }
         var host = HostReader.Read(services.Kernel.Files, new HostReadOptions { Holders = false });
         return WriteRules(state, file, services, rulesPath, host, []) with { Touched = removed, NotDeclared = missing };
     }

@@ -36,17 +36,18 @@ public static class DeclaredStateYaml
         }
         catch (YamlException e)
         {
-            throw p.Error(checked((int)e.Start.Line), $"not valid YAML ({OneLine(e.Message)}); fix the file or restore it from a backup.");
+            // At the end of the file the parser may count a line past the last one.
+            throw p.Error((int)Math.Min(e.Start.Line, text.Count(c => c == '\n') + 1), $"not valid YAML ({OneLine(e.Message)}); fix the file or restore it from a backup.");
         }
-        if (stream.Documents.Count == 0) return DeclaredState.Empty;
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+            throw p.Error(1, $"'version: {DeclaredState.CurrentVersion}' is missing: the file is empty or was cut short. Declare devices with 'vfioctl persist add', or remove the file.");
         if (stream.Documents.Count > 1)
             throw p.Error(Line(stream.Documents[1].RootNode), "more than one YAML document; the file holds one.");
         var root = stream.Documents[0].RootNode;
-        if (root is YamlScalarNode { Value: null or "" }) return DeclaredState.Empty;
         var top = p.Map(root, "the file");
         p.OnlyKeys(top, TopKeys, "the file");
         if (p.Optional(top, "version") is not { } versionNode)
-            throw p.Error(Line(root), $"'version: {DeclaredState.CurrentVersion}' is missing; a file without it may be half-written.");
+            throw p.Error(LastLine(text), $"'version: {DeclaredState.CurrentVersion}' is missing: vfioctl writes it last, so a file without it was cut short (or written by hand without it).");
         int version = p.Int(versionNode, "version");
         if (version != DeclaredState.CurrentVersion)
             throw p.Error(Line(versionNode), $"version {version} is not one this vfioctl reads ({DeclaredState.CurrentVersion}); a newer vfioctl wrote it.");
@@ -80,7 +81,7 @@ public static class DeclaredStateYaml
         s.Append("# claims early in boot. Edit with 'vfioctl persist add|remove', or by hand, then run\n");
         s.Append("# 'vfioctl persist rules' to regenerate the rule. Schema: vfioctl(8), docs/persistence.md.\n");
         s.Append("# 'vfioctl persist' rewrites this file in this layout; comments other than this header are not kept.\n");
-        s.Append(CultureInfo.InvariantCulture, $"version: {DeclaredState.CurrentVersion}\n");
+        s.Append("# 'version' comes last: a file cut short lacks it and is refused.\n");
         s.Append(state.Devices.IsEmpty ? "devices: []\n" : "devices:\n");
         foreach (var d in state.Devices.OrderBy(d => d.Address))
         {
@@ -102,6 +103,8 @@ public static class DeclaredStateYaml
             if (pf.Force) s.Append("    force: true\n");
             if (pf.Identity is { } id) WriteIdentity(s, id, "    ");
         }
+        // Last, so that a file cut short anywhere before its end lacks it and is refused.
+        s.Append(CultureInfo.InvariantCulture, $"version: {DeclaredState.CurrentVersion}\n");
         return s.ToString();
     }
 
@@ -136,6 +139,8 @@ public static class DeclaredStateYaml
     }
 
     private static int Line(YamlNode node) => checked((int)node.Start.Line);
+
+    private static int LastLine(string text) => Math.Max(1, text.TrimEnd('\n').Count(c => c == '\n') + 1);
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 

@@ -99,7 +99,7 @@ public sealed class PersistCommandsTests
     [InlineData("version: 1\ndevices:\n  - address: \"0000:01:00.0\"\n    drivr: vfio-pci\n", 4, "unknown key 'drivr' in a devices entry")]
     [InlineData("version: 1\ndevices:\n  - address: \"0000:01:00.\"\n", 3, "'address: 0000:01:00.' is not a PCI address")]
     [InlineData("version: 1\ndevices:\n  - address: \"0000:01:00.0\"\n  - address: \"01:00.0\"\n", 4, "0000:01:00.0 is declared twice (also at line 3)")]
-    [InlineData("devices:\n  - address: \"0000:01:00.0\"\n", 1, "'version: 1' is missing")]
+    [InlineData("devices:\n  - address: \"0000:01:00.0\"\n", 2, "'version: 1' is missing")]
     [InlineData("version: 1\nsriov:\n  - pf: \"0000:01:00.0\"\n    pf-driver: vfio-pci\n", 3, "an sriov entry has no 'vfs'")]
     [InlineData("version: 1\ndevices:\n  - address: \"0000:01:00.0\n", 3, "not valid YAML")]
     public void A_bad_declared_state_file_is_refused_with_file_and_line_and_changes_nothing(string text, int line, string problem)
@@ -134,7 +134,7 @@ public sealed class PersistCommandsTests
         Ok(removed);
         Assert.False(Exists(sim, Rules));
         Assert.Equal("vfio-pci", DriverOf(sim, "02:00.0"));
-        Assert.Contains("version: 1\ndevices: []\nsriov: []\n", Read(sim, Config));
+        Assert.Contains("devices: []\nsriov: []\nversion: 1\n", Read(sim, Config));
         Assert.Equal(1, Run(sim, "persist", "remove", "02:00.0").ExitCode);
     }
 
@@ -171,5 +171,37 @@ public sealed class PersistCommandsTests
         File.WriteAllText(sim.Kernel.Files.Map(Rules), "# someone else's rule\n");
         Assert.Equal(1, Run(sim, "persist", "rules", "--remove").ExitCode);
         Assert.True(Exists(sim, Rules));
+    }
+
+    [Fact]
+    public void A_declared_device_with_a_serial_number_found_at_another_address_is_reported_there_and_nothing_is_touched()
+    {
+        using var sim = new SimulatedKernelUnderTest();
+        Ok(Run(sim, "persist", "add", "02:00.0"));
+        var path = sim.Kernel.Files.Map(Config);
+        var yaml = File.ReadAllText(path);
+        Assert.Contains("serial: \"52-54-00-ff-ff-12-34-56\"", yaml);
+        // The e1000e's entry, as if it had been declared at the address where the e1000 is now.
+        File.WriteAllText(path, yaml.Replace("0000:02:00.0", "0000:03:01.0"));
+        var json = Run(sim, "--json", "apply");
+        Assert.Equal(3, json.ExitCode);
+        var entry = Assert.Single(json.Json().RootElement.GetProperty("entries").EnumerateArray());
+        Assert.Equal("identity-mismatch", entry.GetProperty("status").GetString());
+        Assert.Equal("0000:02:00.0", entry.GetProperty("movedTo").GetString());
+        Has(entry.GetProperty("detail").GetString()!, "The declared device (serial 52-54-00-ff-ff-12-34-56) is now at 0000:02:00.0: it was not touched there");
+        Assert.Equal("e1000", DriverOf(sim, "03:01.0"));
+        Assert.Equal("e1000e", DriverOf(sim, "02:00.0"));
+    }
+
+    [Fact]
+    public void The_rule_names_the_line_of_each_entry_and_claims_the_group_members_a_bind_would_move()
+    {
+        using var sim = new SimulatedKernelUnderTest();
+        Ok(Run(sim, "persist", "add", "03:02.0", "--fence", "03:01.0"));
+        var rules = Read(sim, Rules);
+        Has(rules, "# 0000:03:01.0 -> pci-stub: fenced of 0000:03:02.0 (declared at line 7)\n");
+        Has(rules, "KERNEL==\"0000:03:01.0\", ATTR{vendor}==\"0x8086\", ATTR{device}==\"0x100e\"");
+        Has(rules, "ATTR{driver_override}=\"pci-stub\", RUN{builtin}+=\"kmod load pci_stub\"\n");
+        Has(rules, "# 0000:03:02.0 -> vfio-pci: declared at line 7\n");
     }
 }
