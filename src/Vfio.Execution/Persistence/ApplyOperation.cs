@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Vfio.Execution.Assignment;
 using Vfio.Execution.Operations;
 using Vfio.Execution.Sriov;
+using Vfio.Execution.State;
 using Vfio.Host.Model;
 using Vfio.Host.Reading;
 using Vfio.Policy.Assignment;
@@ -128,7 +129,14 @@ public static class ApplyOperation
         var changes = plan.Changes.ToList();
         var target = plan.Steps.FirstOrDefault(s => s.Address == d.Address);
         if (changes.Count == 0)
-            return entry with { Detail = $"on {target?.ToDriver ?? host.FindDevice(d.Address)?.Driver}, as declared." };
+        {
+            var journaled = request.DryRun ? [] : JournalBootClaims(plan, host, services, warnings);
+            return entry with
+            {
+                Detail = $"on {target?.ToDriver ?? host.FindDevice(d.Address)?.Driver}, as declared."
+                    + (journaled.Count == 0 ? "" : $" Claimed before vfioctl ran (the boot rule): journaled for restore with the driver its modalias names ({string.Join(", ", journaled)})."),
+            };
+        }
         string moves = string.Join(", ", changes.Select(s => $"{s.Address} {s.FromDriver ?? "unbound"} -> {s.ToDriver}"));
         if (request.DryRun) return entry with { Status = ApplyStatus.WouldChange, Detail = $"would bind {moves}." };
         var result = new AssignmentApplier(services.Kernel, services.Options).Apply(plan);
@@ -138,6 +146,39 @@ public static class ApplyOperation
             Status = result.Succeeded ? ApplyStatus.Changed : ApplyStatus.Failed,
             Detail = result.Succeeded ? $"bound {moves}." : $"{result.Error}{(result.RolledBack ? " (rolled back)" : "")}",
         };
+    }
+
+    /// <summary>
+    /// Devices the boot rule claimed have no journal entry (vfioctl did not move them): journal each
+    /// with the host driver its modalias names in modules.alias, so that <c>restore</c> gives it to
+    /// that driver as it would after a bind. Returns "ADDRESS: DRIVER" for each entry added.
+    /// </summary>
+    private static List<string> JournalBootClaims(AssignmentPlan plan, HostState host, OperationServices services, List<string> warnings)
+    {
+        var added = new List<string>();
+        var state = services.State;
+        var journal = state.LoadJournal();
+        var aliases = HostReadsAliases(services, host, warnings);
+        foreach (var step in plan.Steps.Where(s => s.ToDriver is not null))
+        {
+            if (journal.Find(step.Address) is not null || host.FindDevice(step.Address) is not { } device) continue;
+            var module = aliases.KernelDriversFor(device.Modalias).FirstOrDefault(m => !m.Contains("vfio", StringComparison.Ordinal) && m != "pci_stub");
+            var driver = module is null ? null : AssignmentPlanner.ModuleToDriver(module);
+            journal.Remember(new JournalEntry
+            {
+                Address = step.Address.ToString(),
+                OriginalDriver = driver,
+                OriginalModule = module,
+                OriginalOverride = null,
+                Group = device.IommuGroup,
+                BoundTo = device.Driver,
+                ChangedUtc = DateTime.UtcNow,
+                PhysFn = device.PhysFn?.ToString(),
+            });
+            added.Add($"{step.Address}: {driver ?? "no driver"}");
+        }
+        if (added.Count > 0) journal.Save();
+        return added;
     }
 
     /// <summary>Null when the device at <paramref name="address"/> is the declared one; else the entry saying why not.</summary>

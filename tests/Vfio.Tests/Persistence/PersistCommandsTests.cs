@@ -204,4 +204,25 @@ public sealed class PersistCommandsTests
         Has(rules, "ATTR{driver_override}=\"pci-stub\", RUN{builtin}+=\"kmod load pci_stub\"\n");
         Has(rules, "# 0000:03:02.0 -> vfio-pci: declared at line 7\n");
     }
+
+    [Fact]
+    public void A_device_the_boot_rule_claimed_is_journaled_by_apply_so_restore_gives_it_to_its_modalias_driver()
+    {
+        using var sim = new SimulatedKernelUnderTest();
+        Ok(Run(sim, "persist", "add", "02:00.0"));
+        // What the udev rule does at boot, before vfioctl runs: override, then vfio-pci binds it.
+        var t = TimeSpan.FromSeconds(5);
+        sim.Kernel.Write("/sys/bus/pci/devices/0000:02:00.0/driver/unbind", "0000:02:00.0", t);
+        sim.Kernel.LoadModule("vfio_pci", []);
+        sim.Kernel.Write("/sys/bus/pci/devices/0000:02:00.0/driver_override", "vfio-pci", t);
+        sim.Kernel.Write("/sys/bus/pci/drivers_probe", "0000:02:00.0", t);
+        Assert.Equal("vfio-pci", DriverOf(sim, "02:00.0"));
+
+        var apply = Run(sim, "apply");
+        Ok(apply);
+        Has(apply.Out, "0000:02:00.0  device    in place: on vfio-pci, as declared. Claimed before vfioctl ran (the boot rule): journaled for restore with the driver its modalias names (0000:02:00.0: e1000e).");
+        Has(Run(sim, "apply").Out, "nothing to change");
+        Ok(Run(sim, "restore", "02:00.0"));
+        Assert.Equal("e1000e", DriverOf(sim, "02:00.0"));
+    }
 }
