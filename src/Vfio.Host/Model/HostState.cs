@@ -21,6 +21,8 @@ public sealed record HostState
     public ImmutableArray<string> IommuUnits { get; init; } = [];
     /// <summary>True when vfio's unsafe no-IOMMU mode is on (<c>enable_unsafe_noiommu_mode</c>).</summary>
     public bool NoIommuMode { get; init; }
+    /// <summary>Bare metal or a virtual machine, and the CPU's address width.</summary>
+    public MachineFacts Machine { get; init; } = MachineFacts.Unknown;
     /// <summary>All PCI functions, sorted by address.</summary>
     public ImmutableArray<PciDevice> Devices { get; init; } = [];
     /// <summary>All IOMMU groups with PCI members, sorted by id.</summary>

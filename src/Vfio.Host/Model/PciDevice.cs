@@ -36,6 +36,8 @@ public sealed record PciDevice
     public PciAddress? PhysFn { get; init; }
     /// <summary>The bridge or port this device sits behind, from the sysfs device path; null on a root bus.</summary>
     public PciAddress? Parent { get; init; }
+    /// <summary>BARs, ROM and (for a PF) VF BARs from <c>resource</c>, with Resizable BAR sizes where config space shows them; read only with details.</summary>
+    public ImmutableArray<PciBar> Bars { get; init; } = [];
     /// <summary>Host use of this device: block devices, network interfaces, DRM cards.</summary>
     public ImmutableArray<DeviceHolder> Holders { get; init; } = [];
     /// <summary>What could not be read, one sentence each.</summary>

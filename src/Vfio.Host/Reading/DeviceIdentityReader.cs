@@ -45,29 +45,18 @@ public static class DeviceIdentityReader
     /// <summary>Walks the extended capability list of <paramref name="config"/> (at 0x100) for the DSN; null when absent or the list is malformed.</summary>
     public static string? FindSerial(ReadOnlySpan<byte> config)
     {
-        int offset = 0x100;
-        for (int hops = 0; hops < 512 && offset >= 0x100 && offset + 12 <= config.Length; hops++)
+        int offset = ExtendedCapabilities.Find(config, DsnCapabilityId);
+        if (offset < 0 || offset + 12 > config.Length) return null;
+        ulong low = BinaryPrimitives.ReadUInt32LittleEndian(config[(offset + 4)..]);
+        ulong high = BinaryPrimitives.ReadUInt32LittleEndian(config[(offset + 8)..]);
+        ulong serial = (high << 32) | low;
+        Span<char> text = stackalloc char[23];
+        for (int i = 0; i < 8; i++)
         {
-            uint header = BinaryPrimitives.ReadUInt32LittleEndian(config[offset..]);
-            if (header is 0 or 0xffffffff) return null;
-            if ((header & 0xffff) == DsnCapabilityId)
-            {
-                ulong low = BinaryPrimitives.ReadUInt32LittleEndian(config[(offset + 4)..]);
-                ulong high = BinaryPrimitives.ReadUInt32LittleEndian(config[(offset + 8)..]);
-                ulong serial = (high << 32) | low;
-                Span<char> text = stackalloc char[23];
-                for (int i = 0; i < 8; i++)
-                {
-                    byte b = (byte)(serial >> (56 - 8 * i));
-                    b.TryFormat(text[(i * 3)..], out _, "x2");
-                    if (i < 7) text[i * 3 + 2] = '-';
-                }
-                return new string(text);
-            }
-            int next = (int)(header >> 20) & 0xffc;
-            if (next == 0) return null;
-            offset = next;
+            byte b = (byte)(serial >> (56 - 8 * i));
+            b.TryFormat(text[(i * 3)..], out _, "x2");
+            if (i < 7) text[i * 3 + 2] = '-';
         }
-        return null;
+        return new string(text);
     }
 }

@@ -92,6 +92,7 @@ public static class HostReader
             KernelRelease = release,
             Kernel = kernel,
             CommandLine = files.ReadAttribute("/proc/cmdline"),
+            Machine = MachineReader.Read(files),
             IommuUnits = [.. files.List("/sys/class/iommu").Order(StringComparer.Ordinal)],
             NoIommuMode = files.ReadAttribute("/sys/module/vfio/parameters/enable_unsafe_noiommu_mode") is "Y" or "1",
             Devices = ImmutableArray.Create(devices),

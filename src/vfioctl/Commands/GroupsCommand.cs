@@ -36,6 +36,8 @@ internal static class GroupsCommand
                 w.StringOrNull("diagnosis", view.Diagnosis);
                 w.Strings("units", view.Host.IommuUnits);
                 w.WriteBoolean("noIommuMode", view.Host.NoIommuMode);
+                w.WriteString("machine", IommuDiagnosis.KindOf(view.Host) == MachineKind.VirtualMachine ? "virtual-machine" : "bare-metal");
+                w.StringOrNull("hypervisor", IommuDiagnosis.HypervisorName(view.Host));
                 w.WriteEndObject();
                 w.StringOrNull("kernel", view.Host.KernelRelease);
                 w.WriteString("rules", (view.Verdicts.Values.FirstOrDefault()?.Rules ?? ViabilityRulesFor.Kernel(view.Host.Kernel)) == ViabilityRules.Legacy ? "legacy" : "driver-managed-dma");

@@ -87,6 +87,7 @@ internal static class ShowCommand
             }
         }
         if (d.PhysFn is { } pf) Line("SR-IOV VF of", pf.ToString());
+        BarText.Write(o, view, d);
 
         if (d.Holders.Length > 0)
         {
@@ -136,6 +137,7 @@ internal static class ShowCommand
         }
         else w.WriteNull("sriov");
         w.StringOrNull("physfn", d.PhysFn?.ToString());
+        BarText.WriteJson(w, view, d);
         w.WriteStartArray("holders");
         foreach (var h in d.Holders)
         {

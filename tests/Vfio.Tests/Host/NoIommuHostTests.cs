@@ -35,16 +35,39 @@ public sealed class NoIommuHostTests : IDisposable
     }
 
     [Fact]
-    public void Without_an_IOMMU_there_are_no_groups_and_the_diagnosis_says_what_to_boot_with()
+    public void Without_an_IOMMU_in_a_virtual_machine_the_diagnosis_points_at_the_hypervisor_not_the_firmware()
     {
+        // The capture is a Firecracker guest: the CPU reports the hypervisor flag.
         var host = Read();
         Assert.False(host.IommuEnabled);
         Assert.Empty(host.Groups);
+        Assert.True(host.Machine.Hypervisor);
+        Assert.Equal(MachineKind.VirtualMachine, IommuDiagnosis.KindOf(host));
         var text = IommuDiagnosis.Explain(host);
         Assert.NotNull(text);
+        Assert.Contains("This is a virtual machine (the CPU reports the hypervisor flag): its IOMMU can only come from the hypervisor", text);
+        Assert.Contains("-device intel-iommu,intremap=on,caching-mode=on", text);
+        Assert.Contains("Firecracker exposes none", text);
+        Assert.Contains("enable_unsafe_noiommu_mode=1", text);
+        Assert.DoesNotContain("firmware setup", text);
+        Assert.DoesNotContain("GRUB", text);
+    }
+
+    [Fact]
+    public void Without_an_IOMMU_on_bare_metal_the_diagnosis_says_what_to_enable_and_boot_with()
+    {
+        // The same capture with the hypervisor flag taken out of /proc/cpuinfo: as bare metal reads.
+        using var tree = Fixtures.Open("no-iommu-firecracker-6.18");
+        var cpuinfo = Path.Combine(tree.Directory, "proc/cpuinfo");
+        File.WriteAllText(cpuinfo, File.ReadAllText(cpuinfo).Replace(" hypervisor", ""));
+        var host = HostReader.Read(new HostFiles(tree.Directory));
+        Assert.Equal(MachineKind.BareMetal, IommuDiagnosis.KindOf(host));
+        var text = IommuDiagnosis.Explain(host)!;
         Assert.Contains("intel_iommu=on", text);
         Assert.Contains("amd_iommu=on", text);
         Assert.Contains("/sys/class/iommu is empty", text);
+        Assert.Contains("firmware setup", text);
+        Assert.DoesNotContain("virtual machine", text);
     }
 
     [Fact]
