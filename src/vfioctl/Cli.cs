@@ -18,6 +18,7 @@ internal static class Cli
         ("bind", BindCommand.Create),
         ("restore", RestoreCommand.Create),
         ("unbind", UnbindCommand.Create),
+        ("vm-args", _ => VmArgsCommand.Create()),
         ("sriov", SriovCommand.Create),
         ("persist", PersistCommand.Create),
         ("apply", ApplyCommand.Create),

@@ -24,9 +24,18 @@ public sealed record HostState
     /// <summary>Bare metal or a virtual machine, and the CPU's address width.</summary>
     public MachineFacts Machine { get; init; } = MachineFacts.Unknown;
     /// <summary>All PCI functions, sorted by address.</summary>
-    public ImmutableArray<PciDevice> Devices { get; init; } = [];
+    public ImmutableArray<PciDevice> Devices
+    {
+        get => _devices;
+        // A copy made with 'with' gets new devices: the lookup built for the old ones must go.
+        init { _devices = value; _byAddress = null; }
+    }
     /// <summary>All IOMMU groups with PCI members, sorted by id.</summary>
-    public ImmutableArray<IommuGroup> Groups { get; init; } = [];
+    public ImmutableArray<IommuGroup> Groups
+    {
+        get => _groups;
+        init { _groups = value; _byGroup = null; }
+    }
     /// <summary>PCI drivers registered now (<c>/sys/bus/pci/drivers</c>).</summary>
     public ImmutableHashSet<string> PciDrivers { get; init; } = [];
     /// <summary>Modules the kernel has now, loaded or built in with parameters (<c>/sys/module</c>).</summary>
@@ -46,6 +55,8 @@ public sealed record HostState
 
     // Plain dictionaries: a frozen one is built once per short-lived command and its value-type
     // instantiations are compiled at run time, which costs more than the lookups it saves.
+    private readonly ImmutableArray<PciDevice> _devices = [];
+    private readonly ImmutableArray<IommuGroup> _groups = [];
     private Dictionary<PciAddress, PciDevice>? _byAddress;
     private Dictionary<int, IommuGroup>? _byGroup;
 
