@@ -156,38 +156,41 @@ public static class VmArgsPlanner
         return result;
     }
 
-    private static IEnumerable<string> QemuArgs(VmArgsPlan p)
+    private static List<string> QemuArgs(VmArgsPlan p)
     {
+        // A list, not an iterator: Policy stays free of the thread-state calls iterators compile to.
+        var args = new List<string>();
         var r = p.Request;
         if (p.Window > MmioWindow.Q35DefaultHole64)
         {
-            yield return "-global";
-            yield return $"q35-pcihost.pci-hole64-size={p.Window >> 30}G";
+            args.Add("-global");
+            args.Add($"q35-pcihost.pci-hole64-size={p.Window >> 30}G");
             if (r.Firmware == VmFirmware.Ovmf)
             {
-                yield return "-fw_cfg";
-                yield return $"name=opt/ovmf/X-PciMmio64Mb,string={(p.Window >> 20).ToString(CultureInfo.InvariantCulture)}";
+                args.Add("-fw_cfg");
+                args.Add($"name=opt/ovmf/X-PciMmio64Mb,string={(p.Window >> 20).ToString(CultureInfo.InvariantCulture)}");
             }
         }
-        yield return "-cpu";
-        yield return r.Kvm ? "host,host-phys-bits=on" : $"max,phys-bits={p.PhysBits}";
+        args.Add("-cpu");
+        args.Add(r.Kvm ? "host,host-phys-bits=on" : $"max,phys-bits={p.PhysBits}");
         bool iommufd = p.Functions.All(f => r.Cdevs.ContainsKey(f.Host));
         if (iommufd)
         {
-            yield return "-object";
-            yield return "iommufd,id=vfioctl-iommufd0";
+            args.Add("-object");
+            args.Add("iommufd,id=vfioctl-iommufd0");
         }
         foreach (var port in p.Functions.GroupBy(f => f.Port))
         {
-            yield return "-device";
-            yield return $"pcie-root-port,id=vfioctl-rp{port.Key},chassis={port.Key + 1},slot={port.Key + 1}";
+            args.Add("-device");
+            args.Add($"pcie-root-port,id=vfioctl-rp{port.Key},chassis={port.Key + 1},slot={port.Key + 1}");
             foreach (var f in port)
             {
-                yield return "-device";
-                yield return $"vfio-pci,host={f.Host},bus=vfioctl-rp{port.Key},addr=0x0.0x{f.GuestFunction:x}"
-                    + (f.Multifunction ? ",multifunction=on" : "") + (iommufd ? ",iommufd=vfioctl-iommufd0" : "");
+                args.Add("-device");
+                args.Add($"vfio-pci,host={f.Host},bus=vfioctl-rp{port.Key},addr=0x0.0x{f.GuestFunction:x}"
+                    + (f.Multifunction ? ",multifunction=on" : "") + (iommufd ? ",iommufd=vfioctl-iommufd0" : ""));
             }
         }
+        return args;
     }
 
     private static string LibvirtXml(VmArgsPlan p)
