@@ -20,6 +20,7 @@ internal static class Cli
         ("unbind", UnbindCommand.Create),
         ("sriov", SriovCommand.Create),
         ("lab", _ => LabCommand.Create()),
+        ("completion", _ => CompletionCommand.Create()),
     ];
 
     /// <summary>
