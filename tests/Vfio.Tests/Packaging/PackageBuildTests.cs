@@ -60,6 +60,7 @@ public class PackageBuildTests
             ("./usr/share/bash-completion/completions/vfioctl", "-rw-r--r--"),
             ("./usr/share/doc/vfioctl/copyright", "-rw-r--r--"),
             ("./usr/share/doc/vfioctl/changelog.Debian.gz", "-rw-r--r--"),
+            ("./usr/share/lintian/overrides/vfioctl", "-rw-r--r--"),
         })
             Assert.Contains(contents.Out.Split('\n'), l => l.StartsWith(mode + " root/root", StringComparison.Ordinal) && l.EndsWith(" " + path, StringComparison.Ordinal));
         // The generated rule belongs to no package: removing the package must be able to remove it.
