@@ -23,6 +23,7 @@ internal static class Cli
         ("persist", PersistCommand.Create),
         ("apply", ApplyCommand.Create),
         ("lab", _ => LabCommand.Create()),
+        ("completion", _ => CompletionCommand.Create()),
     ];
 
     /// <summary>
