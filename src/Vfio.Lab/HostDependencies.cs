@@ -14,6 +14,8 @@ public static class HostDependencies
         new("mkfs.ext4", "e2fsprogs", "formats the in-use topology's disk"),
         new("ip", "iproute2", "configures the in-use topology's network interface in the guest"),
         new("lspci", "pciutils", "lets guest commands list PCI devices"),
+        new("/lib/systemd/systemd-udevd", "udev", "coldplugs the guest with Debian's udev (lab run --udev)"),
+        new("udevadm", "udev", "triggers and settles the guest's udev events (lab run --udev)"),
         new("setpriv", "util-linux", "ties QEMU's life to vfioctl's (--pdeathsig)"),
         new("dpkg-deb", "dpkg", "extracts the kernel package"),
         new("apt-get", "apt", "downloads the kernel package"),

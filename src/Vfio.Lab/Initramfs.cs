@@ -16,10 +16,17 @@ public static class Initramfs
     /// <summary>Modules the initramfs loads, in this order (dependencies are added).</summary>
     public static IReadOnlyList<string> Modules { get; } = ["virtio_pci", "9pnet_virtio", "9p", "overlay"];
 
+    /// <summary>
+    /// Modules loaded only for a run with a state directory (<c>--state</c>): the virtio disk that
+    /// carries the persistent upper layer and ext4 on it (crc32c first: ext4 and jbd2 ask the
+    /// crypto API for it, and there is no modprobe in the initramfs to load it on request).
+    /// </summary>
+    public static IReadOnlyList<string> StateModules { get; } = ["crc32c_generic", "virtio_blk", "ext4"];
+
     private static readonly string[] BusyboxApplets =
         ["sh", "mount", "insmod", "mkdir", "switch_root", "poweroff", "cat", "sleep", "echo", "ls"];
 
-    private const string FormatVersion = "1";
+    private const string FormatVersion = "2";
 
     /// <summary>Path of the cached initramfs for <paramref name="kernel"/>, building it if needed.</summary>
     internal static string Ensure(LabCache cache, KernelImage kernel, TextWriter log, CancellationToken cancellationToken)
@@ -28,8 +35,9 @@ public static class Initramfs
         var init = GuestScripts.Init;
         var dep = ModulesDep.Load(kernel.ModulesDirectory);
         var modules = dep.LoadOrder(Modules);
+        var stateModules = dep.LoadOrder(Modules.Concat(StateModules)).Except(modules).ToList();
 
-        var key = Hash(FormatVersion, init, File.ReadAllBytes(busybox), string.Join('\n', modules));
+        var key = Hash(FormatVersion, init, File.ReadAllBytes(busybox), string.Join('\n', modules), string.Join('\n', stateModules));
         var path = Path.Combine(cache.InitramfsDirectory, $"{kernel.Release}-{key}.cpio");
         if (File.Exists(path)) return path;
 
@@ -44,7 +52,7 @@ public static class Initramfs
             using (var file = File.Create(archive))
             using (var cpio = new CpioWriter(file))
             {
-                foreach (var d in new[] { "bin", "dev", "proc", "sys", "host", "rw", "newroot", "modules" }) cpio.AddDirectory(d);
+                foreach (var d in new[] { "bin", "dev", "proc", "sys", "host", "rw", "newroot", "modules", "state" }) cpio.AddDirectory(d);
                 cpio.AddCharDevice("dev/console", 0x180 /* 0600 */, 5, 1);
                 cpio.AddFile("init", Encoding.UTF8.GetBytes(init), 0x1ED);
                 cpio.AddFile("bin/busybox", File.ReadAllBytes(busybox), 0x1ED);
@@ -59,6 +67,16 @@ public static class Initramfs
                     load.Append(name).Append('\n');
                 }
                 cpio.AddFile("modules.load", Encoding.UTF8.GetBytes(load.ToString()), 0x1A4);
+
+                var stateLoad = new StringBuilder();
+                foreach (var module in stateModules)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var name = ModulesDep.NameOf(module) + ".ko";
+                    cpio.AddFile($"modules/{name}", ReadModule(Path.Combine(kernel.ModulesDirectory, module), work), 0x1A4);
+                    stateLoad.Append(name).Append('\n');
+                }
+                cpio.AddFile("modules.state", Encoding.UTF8.GetBytes(stateLoad.ToString()), 0x1A4);
             }
 
             Directory.CreateDirectory(cache.InitramfsDirectory);

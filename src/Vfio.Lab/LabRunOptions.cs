@@ -37,6 +37,21 @@ public sealed record LabRunOptions(IReadOnlyList<string> Command)
     /// <summary>True when stdin and stdout are a terminal the guest shell may use.</summary>
     public bool Interactive { get; init; }
 
+    /// <summary>
+    /// Coldplug with Debian's <c>systemd-udevd</c> (the host's, seen through the host-root share)
+    /// instead of the lab's own modalias loop: udevd runs as a daemon, <c>udevadm trigger</c> adds
+    /// subsystems and devices, <c>udevadm settle</c> waits; udevd keeps running during the command,
+    /// and the rules in the guest's <c>/etc/udev/rules.d</c> apply.
+    /// </summary>
+    public bool Udev { get; init; }
+
+    /// <summary>
+    /// A directory whose contents make the guest persistent from one run to the next, or null for a
+    /// throw-away guest: <c>root.ext4</c> (created when absent) carries the upper layer of the root
+    /// overlay, and the topology's disk images are kept there and reused.
+    /// </summary>
+    public string? StateDirectory { get; init; }
+
     /// <summary>The working directory of the command in the guest (the host path; the guest sees the host's root).</summary>
     public string WorkingDirectory { get; init; } = Environment.CurrentDirectory;
 }

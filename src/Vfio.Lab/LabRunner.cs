@@ -37,6 +37,7 @@ public sealed class LabRunner
     public IReadOnlyList<(KernelImage Kernel, string Initramfs)> Prepare(IEnumerable<KernelSeries> series, CancellationToken cancellationToken = default)
     {
         HostDependencies.Ensure(_apt, _log);
+        GuestPackages.Ensure(_cache, _apt, _log, cancellationToken);
         var store = new KernelStore(_cache, _apt, _log);
         var prepared = new List<(KernelImage, string)>();
         foreach (var s in series)
@@ -79,19 +80,23 @@ public sealed class LabRunner
             File.WriteAllText(Path.Combine(runDir, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var share = Path.Combine(runDir, "share");
             Directory.CreateDirectory(share);
-            var disks = CreateDisks(options.Topology, runDir, cancellationToken);
+            using var stateLock = options.StateDirectory is { } stateDirectory ? LockStateDirectory(stateDirectory) : null;
+            string? stateDisk = options.StateDirectory is { } sd ? EnsureStateDisk(sd, cancellationToken) : null;
+            var disks = CreateDisks(options.Topology, options.StateDirectory ?? runDir, cancellationToken);
 
             var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
             var begin = $"@@vfioctl-lab:{nonce}:begin@@";
             var endPrefix = $"@@vfioctl-lab:{nonce}:end:";
             bool interactive = options.KeepGoing && options.Interactive;
-            WriteShare(share, options, kernel, cwd, begin, endPrefix, interactive);
+            WriteShare(share, options, kernel, cwd, begin, endPrefix, interactive, _cache);
 
-            var arguments = MachineArguments(options, kernel, initramfs, share, id => disks[id]);
+            var arguments = MachineArguments(options, kernel, initramfs, share, id => disks[id], stateDisk);
             var clock = Stopwatch.StartNew();
             var console = new GuestConsole(begin, endPrefix, output, clock) { PassThroughAfterEnd = interactive };
             _log.WriteLine($"lab: booting {kernel.Release} with topology {options.Topology.Name} " +
-                           $"(timeout {options.Timeout.TotalSeconds:0} s, boot timeout {options.BootTimeout.TotalSeconds:0} s)");
+                           $"(timeout {options.Timeout.TotalSeconds:0} s, boot timeout {options.BootTimeout.TotalSeconds:0} s" +
+                           (options.Udev ? ", udev" : "") +
+                           (options.StateDirectory is { } shown ? $", state {Path.GetFullPath(shown)}" : "") + ")");
             if (options.KeepGoing && !interactive)
             {
                 _log.WriteLine("lab: --keep-going needs a terminal on stdin and stdout; powering off after the command as usual");
@@ -174,6 +179,9 @@ public sealed class LabRunner
         }
     }
 
+    /// <summary>Slot on the root bus of the state disk (virtio-blk, guest address 0000:00:1c.0).</summary>
+    public const int StateDiskSlot = 0x1c;
+
     private const string RunDirectoryPrefix = "vfioctl-lab-";
     private const string OwnerFile = "owner.pid";
 
@@ -202,32 +210,87 @@ public sealed class LabRunner
         return File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), out var s) ? s : null;
     }
 
-    private static Dictionary<string, string> CreateDisks(Topology topology, string runDir, CancellationToken cancellationToken)
+    /// <summary>Size of a new state directory's <c>root.ext4</c> (sparse: it takes what the guest writes).</summary>
+    public const int StateDiskMiB = 1024;
+
+    /// <summary>File name of the persistent upper layer's image in a state directory.</summary>
+    public const string StateDiskName = "root.ext4";
+
+    /// <summary>
+    /// Creates the topology's disk images in <paramref name="directory"/>; an image already there
+    /// (a state directory's, from an earlier run) is kept as it is.
+    /// </summary>
+    private static Dictionary<string, string> CreateDisks(Topology topology, string directory, CancellationToken cancellationToken)
     {
         var paths = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var disk in topology.Disks)
         {
-            var path = Path.Combine(runDir, disk.Id + ".img");
-            using (var f = File.Create(path))
+            var path = Path.Combine(directory, disk.Id + ".img");
+            if (!File.Exists(path))
             {
-                f.SetLength((long)disk.SizeMiB << 20); // sparse
-            }
-            if (disk.Format == LabDiskFormat.Ext4)
-            {
-                var r = HostProcess.Run(HostDependencies.PathOf("mkfs.ext4"), ["-F", "-q", "-L", disk.Id, path],
-                    cancellationToken: cancellationToken);
-                if (!r.Succeeded)
-                {
-                    throw new LabException(LabErrorKind.Build, $"mkfs.ext4 {path} failed (exit {r.ExitCode}):\n{r.Tail()}");
-                }
+                CreateImage(path, disk.SizeMiB, disk.Format == LabDiskFormat.Ext4 ? disk.Id : null, cancellationToken);
             }
             paths[disk.Id] = path;
         }
         return paths;
     }
 
+    /// <summary>A sparse image, formatted ext4 when <paramref name="ext4Label"/> is given; made under a temporary name and renamed, so an interrupted run leaves none half made.</summary>
+    private static void CreateImage(string path, int sizeMiB, string? ext4Label, CancellationToken cancellationToken)
+    {
+        var temp = path + ".new";
+        using (var f = File.Create(temp))
+        {
+            f.SetLength((long)sizeMiB << 20); // sparse
+        }
+        if (ext4Label is not null)
+        {
+            var r = HostProcess.Run(HostDependencies.PathOf("mkfs.ext4"), ["-F", "-q", "-L", ext4Label, temp],
+                cancellationToken: cancellationToken);
+            if (!r.Succeeded)
+            {
+                File.Delete(temp);
+                throw new LabException(LabErrorKind.Build, $"mkfs.ext4 {temp} failed (exit {r.ExitCode}):\n{r.Tail()}");
+            }
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>The state directory's <c>root.ext4</c>, created (sparse, ext4) with the directory when absent.</summary>
+    private static string EnsureStateDisk(string directory, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(directory, StateDiskName);
+        if (!File.Exists(path)) CreateImage(path, StateDiskMiB, "vfioctl-state", cancellationToken);
+        return path;
+    }
+
+    /// <summary>
+    /// Takes the state directory for this run (created when absent): two guests writing one
+    /// ext4 image at once would corrupt it, so a second run on the same directory is refused.
+    /// </summary>
+    private static FileStream LockStateDirectory(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LabException(LabErrorKind.InvalidRequest, $"cannot create the state directory {directory}: {e.Message}");
+        }
+        try
+        {
+            return new FileStream(Path.Combine(directory, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new LabException(LabErrorKind.InvalidRequest, $"another lab run is using the state directory {directory}",
+                "wait for it to finish, or use another --state directory");
+        }
+    }
+
     private static void WriteShare(string share, LabRunOptions options, KernelImage kernel, string cwd,
-        string begin, string endPrefix, bool interactive)
+        string begin, string endPrefix, bool interactive, LabCache cache)
     {
         var env = new StringBuilder();
         env.Append("# written by vfioctl lab for one run\n");
@@ -241,6 +304,8 @@ public sealed class LabRunner
         Set("LAB_PATH", GuestPath());
         Set("LAB_INTERACTIVE", interactive ? "1" : "0");
         Set("LAB_TERM", Environment.GetEnvironmentVariable("TERM") ?? "vt100");
+        Set("LAB_UDEV", options.Udev ? "1" : "0");
+        Set("LAB_DEBS", GuestPackages.Directory(cache));
         WriteScript(Path.Combine(share, "run.env"), env.ToString());
         WriteScript(Path.Combine(share, "setup.sh"), GuestScripts.Setup);
         if (options.Topology.GuestSetup is { } topologySetup)
@@ -271,7 +336,7 @@ public sealed class LabRunner
     }
 
     internal static IReadOnlyList<string> MachineArguments(LabRunOptions options, KernelImage kernel, string initramfs, string share,
-        Func<string, string> diskPath)
+        Func<string, string> diskPath, string? stateDisk = null)
     {
         string E(string v) => QemuMachine.EscapeOptionValue(v);
         return
@@ -288,12 +353,17 @@ public sealed class LabRunner
             "-vga", "none",
             "-kernel", kernel.Vmlinuz,
             "-initrd", initramfs,
-            "-append", "console=ttyS0 intel_iommu=on panic=-1 quiet",
+            "-append", "console=ttyS0 intel_iommu=on panic=-1 quiet" + (stateDisk is null ? "" : " vfioctl_lab.state=1"),
             // The host's root, read-only, and the run's share, writable, at fixed addresses.
             "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
             "-device", $"virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot,bus=pcie.0,addr=0x1e",
             "-fsdev", $"local,id=labrun,path={E(share)},security_model=none",
             "-device", "virtio-9p-pci,fsdev=labrun,mount_tag=labrun,bus=pcie.0,addr=0x1d",
+            // The state directory's root.ext4 (the overlay's persistent upper layer), at an address no topology uses.
+            .. (stateDisk is null
+                ? Array.Empty<string>()
+                : ["-drive", $"file={E(stateDisk)},if=none,id=labstate,format=raw,cache=writeback",
+                   "-device", $"virtio-blk-pci,drive=labstate,bus=pcie.0,addr=0x{StateDiskSlot:x}"]),
             .. options.Topology.QemuArguments(diskPath),
         ];
     }

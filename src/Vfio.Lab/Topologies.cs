@@ -10,6 +10,8 @@ namespace Vfio.Lab;
 ///         00:04.0 pcie-root-port rp2         02:00.0 e1000e (8086:10d3), own group
 ///         00:05.0 pcie-pci-bridge (1b36:000e) 03:01.0 e1000 (8086:100e), 03:02.0 edu:
 ///                                            one group with the bridge
+/// moved   as basic, with the NVMe and the e1000e swapped: 01:00.0 e1000e, 02:00.0 nvme (the same
+///         image and serial as basic's, so with --state it is basic's disk in another slot)
 /// sriov   00:03.0 pcie-root-port rp1         01:00.0 nvme PF (64 VFs possible: 01:00.1-01:08.0)
 ///         00:04.0 pcie-root-port rp2         02:00.0 nvme PF (64 VFs possible: 02:00.1-02:08.0)
 /// in-use  00:01.0 VGA (1234:1111), the boot VGA
@@ -78,6 +80,39 @@ public static class Topologies
             .. RootPort(2, 4),
             "-netdev", "user,id=n0,restrict=on",
             "-device", "e1000e,bus=rp2,addr=0x0,netdev=n0,romfile=",
+            "-device", "pcie-pci-bridge,id=br1,bus=pcie.0,addr=0x5",
+            "-netdev", "user,id=n1,restrict=on",
+            "-device", "e1000,bus=br1,addr=0x1,netdev=n1,romfile=",
+            "-device", "edu,bus=br1,addr=0x2",
+        ]);
+
+    /// <summary>
+    /// <see cref="Basic"/> with the NVMe and the e1000e swapped: the NVMe (the same disk id, so with
+    /// <c>--state</c> the same image, and the same serial) moves to 02:00.0 behind rp2, and a
+    /// different device, the e1000e, sits at the NVMe's old address 01:00.0.
+    /// </summary>
+    public static Topology Moved { get; } = new(
+        "moved",
+        "basic with the NVMe moved to 02:00.0 (behind rp2; basic's disk image and serial) and the e1000e at its old address 01:00.0",
+        WithCommon(
+            new("0000:00:02.0", "1234:11e8", "edu", "DMA test device, no driver", "own group"),
+            new("0000:00:03.0", "1b36:000c", "pcie-root-port rp1", "port, pcieport", "own group"),
+            new("0000:01:00.0", "8086:10d3", "e1000e", "NIC at basic's NVMe address (isolated user netdev), e1000e", "own group"),
+            new("0000:00:04.0", "1b36:000c", "pcie-root-port rp2", "port, pcieport", "own group"),
+            new("0000:02:00.0", "1b36:0010", "nvme", "basic's NVMe controller (same image and serial), moved; nvme", "own group"),
+            new("0000:00:05.0", "1b36:000e", "pcie-pci-bridge", "PCIe-to-PCI bridge, no driver", "shared: 00:05.0, 03:01.0, 03:02.0"),
+            new("0000:03:01.0", "8086:100e", "e1000", "NIC behind the bridge (isolated user netdev), e1000", "shared: 00:05.0, 03:01.0, 03:02.0"),
+            new("0000:03:02.0", "1234:11e8", "edu", "DMA test device behind the bridge, no driver", "shared: 00:05.0, 03:01.0, 03:02.0")),
+        [new LabDisk("nvme0", 64, LabDiskFormat.Raw)],
+        disk =>
+        [
+            "-device", "edu,bus=pcie.0,addr=0x2",
+            .. RootPort(1, 3),
+            "-netdev", "user,id=n0,restrict=on",
+            "-device", "e1000e,bus=rp1,addr=0x0,netdev=n0,romfile=",
+            .. RootPort(2, 4),
+            "-drive", $"file={E(disk("nvme0"))},if=none,id=nvme0,format=raw,cache=unsafe",
+            "-device", "nvme,bus=rp2,addr=0x0,serial=labnvme0,drive=nvme0",
             "-device", "pcie-pci-bridge,id=br1,bus=pcie.0,addr=0x5",
             "-netdev", "user,id=n1,restrict=on",
             "-device", "e1000,bus=br1,addr=0x1,netdev=n1,romfile=",
@@ -171,7 +206,7 @@ public static class Topologies
             """);
 
     /// <summary>All topologies, default first.</summary>
-    public static IReadOnlyList<Topology> All { get; } = [Basic, Sriov, InUse];
+    public static IReadOnlyList<Topology> All { get; } = [Basic, Sriov, InUse, Moved];
 
     /// <summary>The default topology.</summary>
     public static Topology Default => Basic;

@@ -4,7 +4,8 @@
 #
 # The run share (/run/vfioctl-lab) holds, written by the host for this run:
 #   run.env      LAB_* variables (shell-quoted by the host): markers, module
-#                directory, working directory, topology, kernel series, PATH
+#                directory, working directory, topology, kernel series, PATH,
+#                udev or not, the guest packages' directory
 #   topology.sh  the topology's own setup (optional; sourced)
 #   command.sh   the user's command (cd + exec, shell-quoted by the host)
 # and receives:
@@ -52,26 +53,39 @@ echo vfioctl-lab > /proc/sys/kernel/hostname
 echo 1 > /proc/sys/kernel/printk
 ip link set lo up 2>/dev/null
 
-# Coldplug: there is no udev, so load the driver for every PCI device the way
-# udev would (modprobe resolves the modalias), ignoring devices without one.
-modprobe -a -b -q $(cat /sys/bus/pci/devices/*/modalias) 2>/dev/null
-# Settle: probes can finish asynchronously; wait until the number of bound
-# devices stops changing (at most about 5 s).
-last=-1
-stable=0
-n=0
-while [ "$n" -lt 50 ]; do
-    cur=$(ls -d /sys/bus/pci/devices/*/driver 2>/dev/null | wc -l)
-    if [ "$cur" = "$last" ]; then
-        stable=$((stable + 1))
-        [ "$stable" -ge 3 ] && break
-    else
-        stable=0
-        last=$cur
-    fi
-    sleep 0.1
-    n=$((n + 1))
-done
+if [ "$LAB_UDEV" = 1 ]; then
+    # Coldplug as a distribution boots: Debian's systemd-udevd (the host's, through the share)
+    # as a daemon, every subsystem and device replayed as "add", then wait for the queue to
+    # empty. Rules in /etc/udev/rules.d apply (and persist with --state). udevd logs to the
+    # kernel log (dmesg), not the console; it keeps running during the command.
+    mkdir -p /run/udev
+    SYSTEMD_LOG_TARGET=kmsg SYSTEMD_LOG_LEVEL=warning \
+        /lib/systemd/systemd-udevd --daemon > /dev/null 2>&1 || fatal "systemd-udevd did not start"
+    udevadm trigger --type=subsystems --action=add > /dev/null 2>&1
+    udevadm trigger --type=devices --action=add > /dev/null 2>&1
+    udevadm settle --timeout=60 > /dev/null 2>&1 || say "udevadm settle timed out after 60 s"
+else
+    # Coldplug: there is no udev, so load the driver for every PCI device the way
+    # udev would (modprobe resolves the modalias), ignoring devices without one.
+    modprobe -a -b -q $(cat /sys/bus/pci/devices/*/modalias) 2>/dev/null
+    # Settle: probes can finish asynchronously; wait until the number of bound
+    # devices stops changing (at most about 5 s).
+    last=-1
+    stable=0
+    n=0
+    while [ "$n" -lt 50 ]; do
+        cur=$(ls -d /sys/bus/pci/devices/*/driver 2>/dev/null | wc -l)
+        if [ "$cur" = "$last" ]; then
+            stable=$((stable + 1))
+            [ "$stable" -ge 3 ] && break
+        else
+            stable=0
+            last=$cur
+        fi
+        sleep 0.1
+        n=$((n + 1))
+    done
+fi
 
 if [ -f "$LAB/topology.sh" ]; then
     . "$LAB/topology.sh"
@@ -96,6 +110,8 @@ env -i \
     VFIOCTL_LAB=1 \
     VFIOCTL_LAB_TOPOLOGY="$LAB_TOPOLOGY" \
     VFIOCTL_LAB_KERNEL="$LAB_KERNEL" \
+    VFIOCTL_LAB_UDEV="$LAB_UDEV" \
+    VFIOCTL_LAB_DEBS="$LAB_DEBS" \
     /bin/sh "$LAB/command.sh" < /dev/null
 rc=$?
 echo "$LAB_END$rc@@"

@@ -75,6 +75,23 @@ internal static class LabRunCommand
                           "(needs a terminal; exit the shell to power off; the exit status is still the command's)",
         };
 
+        var udev = new Option<bool>("--udev")
+        {
+            Description = "Coldplug the guest with Debian's systemd-udevd (udevadm trigger, settle) instead of the lab's modalias loop; " +
+                          "udevd keeps running and the guest's /etc/udev/rules.d apply",
+        };
+
+        var state = new Option<string>("--state")
+        {
+            Description = "Keep the guest's writes in DIR from one run to the next: DIR/root.ext4 (created when absent, 1 GiB sparse) " +
+                          "holds the root overlay's upper layer, and the topology's disk images live in DIR and are reused",
+            HelpName = "DIR",
+        };
+        state.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is { Length: 0 }) r.AddError("--state needs a directory");
+        });
+
         var commandArgument = new Argument<string[]>("command")
         {
             Description = "The command to run in the guest, in the current directory (put it after --)",
@@ -86,7 +103,7 @@ internal static class LabRunCommand
             "Boot a guest with a topology and run COMMAND in it, in this directory, on this machine's file system; " +
             "exits with COMMAND's status")
         {
-            topology, kernel, timeout, bootTimeout, memory, cpu, keepGoing, commandArgument,
+            topology, kernel, timeout, bootTimeout, memory, cpu, keepGoing, udev, state, commandArgument,
         };
         command.SetAction(parse =>
         {
@@ -101,6 +118,8 @@ internal static class LabRunCommand
                 MemoryMiB = parse.GetValue(memory),
                 CpuModel = parse.GetValue(cpu),
                 KeepGoing = parse.GetValue(keepGoing),
+                Udev = parse.GetValue(udev),
+                StateDirectory = parse.GetValue(state) is { } dir ? Path.GetFullPath(dir) : null,
                 Interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected,
             };
             return LabRunGuard.WithCancellation(error, token =>
