@@ -76,10 +76,10 @@ public sealed class PersistRebootTests
             n=0; for c in /sys/class/nvme/*; do [ -e "$c" ] && n=$((n + 1)); done
             echo "nvme-controllers=$n"
             echo "nvme-kernel-lines=$(dmesg | grep -cE ' nvme (nvme[0-9]+|{Nvme}):' || true)"
-            """ + RunUnit + $"""
+            """ + "\n" + RunUnit + $"""
             vfioctl apply > /tmp/again.out; echo "again-exit=$?"; echo "again=$(tail -1 /tmp/again.out)"
             vfioctl restore {Nvme} > /dev/null; echo "restore-exit=$?"
-            """ + GuestShell.Driver(Nvme).Replace("driver:", "restored:") + """
+            """ + "\n" + GuestShell.Driver(Nvme).Replace("driver:", "restored:") + """
             blk=$(nvme_block 0000:01:00.0)
             echo "label=$(blkid -o value -s LABEL "$blk")"
             """, udev: true);
@@ -155,7 +155,7 @@ public sealed class PersistRebootTests
             echo "wants=$(udevadm info -q property -p /sys/bus/pci/devices/{Nvme} | sed -n 's/^SYSTEMD_WANTS=//p')"
             echo "nvme-kernel-lines=$(dmesg | grep -cE ' nvme (nvme[0-9]+|{Nvme}):' || true)"
             /usr/sbin/driverctl load-override {Nvme}
-            """ + GuestShell.Driver(Nvme), udev: true);
+            """ + "\n" + GuestShell.Driver(Nvme), udev: true);
 
         Assert.Equal($"driverctl@pci-{Nvme}.service", second.Value("wants"));
         Assert.NotEqual("0", second.Value("nvme-kernel-lines"));
