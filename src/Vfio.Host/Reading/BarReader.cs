@@ -78,10 +78,6 @@ public static class BarReader
         return [.. result];
     }
 
-    /// <summary>Sum of the sizes of the 64-bit memory BARs (not the ROM, not VF BARs).</summary>
-    public static ulong Sum64(IEnumerable<PciBar> bars) =>
-        bars.Where(b => b.Slot == BarSlot.Bar && b.Is64Bit && !b.IsIo).Aggregate(0UL, (s, b) => s + b.Size);
-
     private static bool Hex(string text, out ulong value) =>
         ulong.TryParse(text.StartsWith("0x", StringComparison.Ordinal) ? text.AsSpan(2) : text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
 }
