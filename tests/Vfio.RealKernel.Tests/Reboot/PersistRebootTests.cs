@@ -52,7 +52,7 @@ public sealed class PersistRebootTests
         throw new InvalidOperationException("the repository root (vfioctl.slnx) is not above " + AppContext.BaseDirectory);
     }
 
-    private static string Install => $$"""
+    internal static string Install => $$"""
         dpkg -i {{Deb.Value}} > /tmp/dpkg.log 2>&1 || { cat /tmp/dpkg.log; exit 1; }
 
         """;
