@@ -46,6 +46,12 @@ public sealed record LabRunOptions(IReadOnlyList<string> Command)
     public bool Udev { get; init; }
 
     /// <summary>
+    /// Whether the guest has the emulated Intel IOMMU (the default). Without it the guest is a
+    /// virtual machine with no IOMMU at all, as most cloud VMs are: no groups, nothing assignable.
+    /// </summary>
+    public bool Iommu { get; init; } = true;
+
+    /// <summary>
     /// A directory whose contents make the guest persistent from one run to the next, or null for a
     /// throw-away guest: <c>root.ext4</c> (created when absent) carries the upper layer of the root
     /// overlay, and the topology's disk images are kept there and reused.

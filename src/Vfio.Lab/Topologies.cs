@@ -16,8 +16,12 @@ namespace Vfio.Lab;
 ///         00:04.0 pcie-root-port rp2         02:00.0 nvme PF (64 VFs possible: 02:00.1-02:08.0)
 /// in-use  00:01.0 VGA (1234:1111), the boot VGA
 ///         00:02.0 edu
+///         00:06.0 bochs-display (1234:1111), a second display device, idle, bochs-drm
 ///         00:03.0 pcie-root-port rp1         01:00.0 nvme with ext4 mounted at /mnt/lab-disk
 ///         00:04.0 pcie-root-port rp2         02:00.0 e1000e with 192.0.2.10/24, up
+/// vm      00:03.0 pcie-root-port rp1         01:00.0 ivshmem-plain (1af4:1110) with a 64 GiB BAR 2
+///                                            over a sparse file, no driver; the lab VM's own
+///                                            64-bit window raised to hold it
 /// all     00:00.0 q35 host bridge; 00:1d.0 and 00:1e.0 virtio-9p (the lab's run share and
 ///         host root: never unbind them); 00:1f.0/.2/.3 ICH9 LPC/SATA/SMBus, one group
 /// </code>
@@ -142,11 +146,12 @@ public static class Topologies
     /// <summary>Devices the host is using: the boot VGA, a disk with a mounted file system, an addressed, up NIC; plus an edu.</summary>
     public static Topology InUse { get; } = new(
         "in-use",
-        $"devices the host is using: the boot VGA, an NVMe disk with ext4 mounted at {InUseMountPoint}, an e1000e that is up with {InUseAddress}; plus an edu",
+        $"devices the host is using: the boot VGA, an NVMe disk with ext4 mounted at {InUseMountPoint}, an e1000e that is up with {InUseAddress}; plus an edu and an idle second display device",
         WithCommon(
             new("0000:00:01.0", "1234:1111", "VGA (-vga std)", "the boot VGA (boot_vga 1), bochs-drm", "own group"),
             new("0000:00:02.0", "1234:11e8", "edu", "DMA test device, no driver", "own group"),
             new("0000:00:03.0", "1b36:000c", "pcie-root-port rp1", "port, pcieport", "own group"),
+            new("0000:00:06.0", "1234:1111", "bochs-display", "a second display device (no VGA), idle: no process holds its DRM nodes; bochs-drm", "own group"),
             new("0000:01:00.0", "1b36:0010", "nvme", $"disk with ext4 mounted at {InUseMountPoint}, nvme", "own group"),
             new("0000:00:04.0", "1b36:000c", "pcie-root-port rp2", "port, pcieport", "own group"),
             new("0000:02:00.0", "8086:10d3", "e1000e", $"NIC up with {InUseAddress} (isolated user netdev, IPv6 off), e1000e", "own group")),
@@ -155,6 +160,7 @@ public static class Topologies
         [
             "-device", "VGA,bus=pcie.0,addr=0x1",
             "-device", "edu,bus=pcie.0,addr=0x2",
+            "-device", "bochs-display,bus=pcie.0,addr=0x6",
             .. RootPort(1, 3),
             "-drive", $"file={E(disk("labdisk"))},if=none,id=labdisk,format=raw,cache=unsafe",
             "-device", "nvme,bus=rp1,addr=0x0,serial=labdisk,drive=labdisk",
@@ -205,8 +211,32 @@ public static class Topologies
 
             """);
 
+    /// <summary>The size of the vm topology's large BAR: more than QEMU q35's default 64-bit window (32 GiB) holds.</summary>
+    public const int LargeBarGiB = 64;
+
+    /// <summary>
+    /// A device with a BAR larger than a default VM maps (docs/vm.md): ivshmem-plain behind a root
+    /// port, its BAR 2 backed by a sparse 64 GiB file (nothing is allocated until written). The
+    /// lab VM's own q35 window is raised so that its firmware places the BAR; under emulation a
+    /// much larger BAR stalls a QEMU nested in the guest, so it stays at 64 GiB.
+    /// </summary>
+    public static Topology Vm { get; } = new(
+        "vm",
+        $"ivshmem-plain with a {LargeBarGiB} GiB 64-bit BAR 2 behind a root port (no driver), for VM assignment: the lab VM's own 64-bit window is raised to hold it",
+        WithCommon(
+            new("0000:00:03.0", "1b36:000c", "pcie-root-port rp1", "port, pcieport", "own group"),
+            new("0000:01:00.0", "1af4:1110", "ivshmem-plain", $"shared memory device, BAR 2 {LargeBarGiB} GiB 64-bit prefetchable over a sparse file, no driver", "own group")),
+        [new LabDisk("bigbar", LargeBarGiB << 10, LabDiskFormat.Raw)],
+        disk =>
+        [
+            "-global", $"q35-pcihost.pci-hole64-size={LargeBarGiB * 2}G",
+            .. RootPort(1, 3),
+            "-object", $"memory-backend-file,id=bigbar,size={LargeBarGiB}G,mem-path={E(disk("bigbar"))},share=on",
+            "-device", "ivshmem-plain,memdev=bigbar,bus=rp1,addr=0x0",
+        ]);
+
     /// <summary>All topologies, default first.</summary>
-    public static IReadOnlyList<Topology> All { get; } = [Basic, Sriov, InUse, Moved];
+    public static IReadOnlyList<Topology> All { get; } = [Basic, Sriov, InUse, Moved, Vm];
 
     /// <summary>The default topology.</summary>
     public static Topology Default => Basic;

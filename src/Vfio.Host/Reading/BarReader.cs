@@ -21,6 +21,22 @@ public static class BarReader
     public const ushort RebarCapabilityId = 0x0015;
 
     /// <summary>
+    /// The BARs of the function at <paramref name="address"/> (the sysfs directory
+    /// <c>/sys/bus/pci/devices/ADDR</c>), with the Resizable BAR sizes where config space has them.
+    /// </summary>
+    public static ImmutableArray<PciBar> Read(Sysfs.HostFiles files, PciAddress address) =>
+        Read(files, $"{HostReader.PciDevicesDir}/{address}");
+
+    /// <summary>The BARs of the function whose sysfs directory is <paramref name="dir"/>.</summary>
+    public static ImmutableArray<PciBar> Read(Sysfs.HostFiles files, string dir)
+    {
+        var bars = Parse(files.ReadAllText($"{dir}/resource"));
+        if (bars.Any(b => b.Slot == BarSlot.Bar) && files.ReadBytes($"{dir}/config", 4096) is { Length: > 256 } config)
+            bars = WithResizable(bars, config);
+        return bars;
+    }
+
+    /// <summary>
     /// The resources of a <c>resource</c> file: lines 0-5 BARs, 6 the ROM, 7-12 a PF's VF BARs
     /// (later lines, a bridge's windows, are not the device's own). Empty entries are left out; a
     /// line that is not three hex numbers is skipped.

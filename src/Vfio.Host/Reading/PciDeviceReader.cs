@@ -84,9 +84,7 @@ internal static class PciDeviceReader
         // A VF cannot itself be a PF: skip the SR-IOV files on VFs.
         SriovInfo? sriov = physfnName is null ? ReadSriov(files, dir, name, warnings) : null;
 
-        var bars = details ? BarReader.Parse(files.ReadAllText($"{dir}/resource")) : [];
-        if (details && bars.Any(b => b.Slot == BarSlot.Bar) && files.ReadBytes($"{dir}/config", 4096) is { Length: > 256 } fullConfig)
-            bars = BarReader.WithResizable(bars, fullConfig);
+        var bars = details ? BarReader.Read(files, dir) : [];
 
         // Every id unreadable and the directory gone now: it went away while being read.
         if (vendor is null && device is null && !files.DirectoryExists(dir))

@@ -26,6 +26,9 @@ public sealed record DeviceStep
     /// <summary>The module that provides <see cref="ToDriver"/>.</summary>
     public string? ToModule { get; init; }
     public required string Reason { get; init; }
+
+    /// <summary>The driver the device is on once the plan is carried out.</summary>
+    public string? FinalDriver => Action == StepAction.Keep ? FromDriver : ToDriver;
 }
 
 /// <summary>Why (part of) a plan must not be carried out.</summary>

@@ -31,14 +31,7 @@ internal static class GroupsCommand
             Json.Write(term.Out, w =>
             {
                 w.WriteStartObject();
-                w.WriteStartObject("iommu");
-                w.WriteBoolean("enabled", view.Host.IommuEnabled);
-                w.StringOrNull("diagnosis", view.Diagnosis);
-                w.Strings("units", view.Host.IommuUnits);
-                w.WriteBoolean("noIommuMode", view.Host.NoIommuMode);
-                w.WriteString("machine", IommuDiagnosis.KindOf(view.Host) == MachineKind.VirtualMachine ? "virtual-machine" : "bare-metal");
-                w.StringOrNull("hypervisor", IommuDiagnosis.HypervisorName(view.Host));
-                w.WriteEndObject();
+                DeviceJson.WriteIommu(w, view);
                 w.StringOrNull("kernel", view.Host.KernelRelease);
                 w.WriteString("rules", (view.Verdicts.Values.FirstOrDefault()?.Rules ?? ViabilityRulesFor.Kernel(view.Host.Kernel)) == ViabilityRules.Legacy ? "legacy" : "driver-managed-dma");
                 w.WriteStartArray("groups");

@@ -81,6 +81,11 @@ internal static class LabRunCommand
                           "udevd keeps running and the guest's /etc/udev/rules.d apply",
         };
 
+        var noIommu = new Option<bool>("--no-iommu")
+        {
+            Description = "Boot the guest without the emulated Intel IOMMU: a VM with no IOMMU, as most cloud VMs are (no groups; what vfioctl says there)",
+        };
+
         var state = new Option<string>("--state")
         {
             Description = "Keep the guest's writes in DIR from one run to the next: DIR/root.ext4 (created when absent, 1 GiB sparse) " +
@@ -103,7 +108,7 @@ internal static class LabRunCommand
             "Boot a guest with a topology and run COMMAND in it, in this directory, on this machine's file system; " +
             "exits with COMMAND's status")
         {
-            topology, kernel, timeout, bootTimeout, memory, cpu, keepGoing, udev, state, commandArgument,
+            topology, kernel, timeout, bootTimeout, memory, cpu, keepGoing, udev, noIommu, state, commandArgument,
         };
         command.SetAction(parse =>
         {
@@ -119,6 +124,7 @@ internal static class LabRunCommand
                 CpuModel = parse.GetValue(cpu),
                 KeepGoing = parse.GetValue(keepGoing),
                 Udev = parse.GetValue(udev),
+                Iommu = !parse.GetValue(noIommu),
                 StateDirectory = parse.GetValue(state) is { } dir ? Path.GetFullPath(dir) : null,
                 Interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected,
             };

@@ -46,6 +46,7 @@ internal static class ListCommand
             Json.Write(term.Out, w =>
             {
                 w.WriteStartObject();
+                DeviceJson.WriteIommu(w, view);
                 w.WriteStartArray("devices");
                 foreach (var d in devices) DeviceJson.WriteListEntry(w, view, d);
                 w.WriteEndArray();
@@ -58,7 +59,12 @@ internal static class ListCommand
         foreach (var d in devices)
             foreach (var warning in d.Warnings) term.Warn(warning);
         if (!view.Host.IommuEnabled && view.Diagnosis is { } diag)
-            term.Error.WriteLine(diag.Split('\n')[0].Trim() + " (run 'vfioctl groups' for what to do)");
+        {
+            // The first line, and in a virtual machine the line that says where the IOMMU must come from.
+            var lines = diag.Split('\n').Select(l => l.Trim()).ToList();
+            var vm = lines.FirstOrDefault(l => l.StartsWith("This is a virtual machine", StringComparison.Ordinal));
+            term.Error.WriteLine(lines[0] + (vm is null ? "" : " " + vm) + " (run 'vfioctl groups' for what to do)");
+        }
 
         var table = new Table().Border(term.IsTty ? TableBorder.Simple : TableBorder.None);
         foreach (var h in new[] { "ADDRESS", "CLASS", "DEVICE", "DRIVER", "GROUP", "VERDICT" })

@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using Vfio.Host.Model;
+using Vfio.Host.Reading;
+using Vfio.Host.Sysfs;
+using Vfio.Policy.Assignment;
+using Vfio.Policy.Drivers;
 using Vfio.Policy.Vm;
 
 namespace Vfioctl.Output;
@@ -26,6 +30,24 @@ internal static class BarText
         if (packed <= MmioWindow.Q35DefaultHole64) return null;
         return $"64-bit BARs of {MmioWindow.Human(packed)}: more than QEMU q35's default 64-bit MMIO window ({MmioWindow.Human(MmioWindow.Q35DefaultHole64)}) holds; "
             + $"a VM receiving {(devices.Count == 1 ? "it" : "them")} needs a larger window and enough physical address bits: 'vfioctl vm-args {string.Join(' ', devices.Select(d => d.Address))}'.";
+    }
+
+    /// <summary>
+    /// Per group of <paramref name="plan"/>, the devices that end on a vfio driver (what a VM or a
+    /// userspace driver receives) with their BARs read now: the plan's host is read without them.
+    /// </summary>
+    public static IReadOnlyList<GroupBars> OfPlan(HostView view, AssignmentPlan plan)
+    {
+        var files = new HostFiles(view.Host.Root);
+        var result = new List<GroupBars>();
+        foreach (var g in plan.Groups)
+        {
+            var devices = plan.Steps.Where(s => s.Group == g && DriverKinds.IsVfioDriver(s.FinalDriver))
+                .Select(s => (view.Host.FindDevice(s.Address) ?? new PciDevice { Address = s.Address }) with { Bars = BarReader.Read(files, s.Address) })
+                .ToList();
+            result.Add(new GroupBars(g, devices, devices.Aggregate(0UL, (t, d) => t + MmioWindow.Sum64(d)), devices.Count == 0 ? null : LargeBarLine(devices)));
+        }
+        return result;
     }
 
     public static void Write(TextWriter o, HostView view, PciDevice d)
@@ -76,3 +98,6 @@ internal static class BarText
         w.StringOrNull("largeBars", LargeBarLine(members));
     }
 }
+
+/// <summary>A planned group's devices bound for userspace, their 64-bit BAR sum and the large-BAR line.</summary>
+internal sealed record GroupBars(int Group, IReadOnlyList<PciDevice> Devices, ulong Bar64Total, string? LargeBars);

@@ -1,11 +1,25 @@
 using System.Text.Json;
 using Vfio.Host.Model;
+using Vfio.Policy.Viability;
 
 namespace Vfioctl.Output;
 
 /// <summary>The JSON shapes of devices (docs/json-schema.md). Hex ids lower-case without 0x.</summary>
 internal static class DeviceJson
 {
+    /// <summary>The <c>iommu</c> object of groups and list: whether there is one, and if not why and where this runs.</summary>
+    public static void WriteIommu(Utf8JsonWriter w, HostView view)
+    {
+        w.WriteStartObject("iommu");
+        w.WriteBoolean("enabled", view.Host.IommuEnabled);
+        w.StringOrNull("diagnosis", view.Diagnosis);
+        w.Strings("units", view.Host.IommuUnits);
+        w.WriteBoolean("noIommuMode", view.Host.NoIommuMode);
+        w.WriteString("machine", IommuDiagnosis.KindOf(view.Host) == MachineKind.VirtualMachine ? "virtual-machine" : "bare-metal");
+        w.StringOrNull("hypervisor", IommuDiagnosis.HypervisorName(view.Host));
+        w.WriteEndObject();
+    }
+
     /// <summary>An entry of <c>list --json</c>.</summary>
     public static void WriteListEntry(Utf8JsonWriter w, HostView view, PciDevice d)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Vfio.Policy.Assignment;
+using Vfio.Policy.Vm;
 
 namespace Vfioctl.Output;
 
@@ -8,9 +9,10 @@ internal static class PlanWriter
 {
     public static void Write(Terminal term, HostView view, AssignmentPlan plan, bool json)
     {
+        var bars = BarText.OfPlan(view, plan);
         if (json)
         {
-            Json.Write(term.Out, w => WriteJson(w, plan));
+            Json.Write(term.Out, w => WriteJson(w, plan, bars));
             return;
         }
         var o = term.Out;
@@ -25,6 +27,11 @@ internal static class PlanWriter
                 o.WriteLine($"  {ActionWord(s.Action),-5} {s.Address} {(d is null ? "" : view.Describe(d))}");
                 o.WriteLine($"        {move}: {s.Reason}");
             }
+            if (bars.FirstOrDefault(b => b.Group == g) is { Bar64Total: > 0 } gb)
+            {
+                o.WriteLine($"  64-bit BARs for userspace: {MmioWindow.Human(gb.Bar64Total)} ({string.Join(", ", gb.Devices.Where(d => MmioWindow.Sum64(d) > 0).Select(d => $"{d.Address} {MmioWindow.Human(MmioWindow.Sum64(d))}"))})");
+                if (gb.LargeBars is { } large) o.WriteLine($"  note: {large}");
+            }
         }
         if (plan.Modules.Length > 0)
         {
@@ -37,7 +44,7 @@ internal static class PlanWriter
 
     private static string ActionWord(StepAction a) => a switch { StepAction.Move => "bind", StepAction.Fence => "fence", _ => "keep" };
 
-    public static void WriteJson(Utf8JsonWriter w, AssignmentPlan plan)
+    public static void WriteJson(Utf8JsonWriter w, AssignmentPlan plan, IReadOnlyList<GroupBars>? bars = null)
     {
         w.WriteStartObject();
         w.WriteBoolean("canApply", plan.CanApply);
@@ -70,6 +77,25 @@ internal static class PlanWriter
         }
         w.WriteEndArray();
         RefusalWriter.WriteJson(w, plan.Refusals);
+        w.WriteStartArray("bars");
+        foreach (var gb in bars ?? [])
+        {
+            w.WriteStartObject();
+            w.WriteNumber("group", gb.Group);
+            w.WriteNumber("bar64Total", gb.Bar64Total);
+            w.WriteStartArray("devices");
+            foreach (var d in gb.Devices)
+            {
+                w.WriteStartObject();
+                w.WriteString("address", d.Address.ToString());
+                w.WriteNumber("bar64Total", MmioWindow.Sum64(d));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.StringOrNull("largeBars", gb.LargeBars);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
         w.Strings("notes", plan.Notes);
         w.WriteEndObject();
     }

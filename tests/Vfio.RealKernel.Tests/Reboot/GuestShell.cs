@@ -27,4 +27,10 @@ public static class GuestShell
     /// <summary>Prints <c>driver:ADDR=NAME</c> (or <c>none</c>) for the device at ADDR.</summary>
     public static string Driver(string address) =>
         $"d=$(readlink /sys/bus/pci/devices/{address}/driver); d=${{d##*/}}; echo \"driver:{address}=${{d:-none}}\"\n";
+
+    /// <summary>
+    /// Defines <c>vfioctl</c> as the native binary under test (the host's, seen through the root
+    /// share), for guests that have not installed the package.
+    /// </summary>
+    public static string Vfioctl => $"vfioctl() {{ '{RebootLab.Vfioctl.Replace("'", "'\\''", StringComparison.Ordinal)}' \"$@\"; }}\n";
 }
