@@ -13,6 +13,12 @@ public abstract record DeviceHolder
 
     /// <summary>One line for humans: what it is and why it matters.</summary>
     public abstract string Describe();
+
+    /// <summary>What the user does so that the host lets go of it (for refusals).</summary>
+    public abstract string Hint { get; }
+
+    /// <summary>"pid 4242 (Xorg), pid 77 (nvtop)".</summary>
+    protected static string Named(ImmutableArray<ProcessRef> processes) => string.Join(", ", processes.Select(p => p.ToString()));
 }
 
 /// <summary>A block device (or partition) on the PCI device.</summary>
@@ -36,6 +42,8 @@ public sealed record BlockHolder : DeviceHolder
         if (HeldBy.Length > 0) parts.Add("held by " + string.Join(", ", HeldBy));
         return $"block device {Name}" + (parts.Count > 0 ? ": " + string.Join("; ", parts) : " (not in use)");
     }
+
+    public override string Hint => "Stop using it first: unmount it, swapoff, or stop what holds it";
 }
 
 /// <summary>A network interface on the PCI device.</summary>
@@ -58,11 +66,56 @@ public sealed record NetHolder : DeviceHolder
         if (Routes > 0) s += $", {Routes} route(s)";
         return s;
     }
+
+    public override string Hint => $"Take the interface down first (ip link set {Name} down) and move its addresses and routes elsewhere";
 }
 
-/// <summary>A DRM card (a GPU the host's graphics stack has opened or may).</summary>
+/// <summary>
+/// A DRM card: a GPU or display device with a kernel graphics driver. It is in use when a process
+/// holds one of its nodes (<c>/dev/dri/cardN</c>, <c>renderDN</c>) open, or when the kernel's
+/// framebuffer console is on it; an idle card (a second GPU meant for a VM) is not.
+/// </summary>
 public sealed record DrmHolder : DeviceHolder
 {
-    public override bool InUse => true;
-    public override string Describe() => $"DRM card {Name} (the host's graphics driver uses it)";
+    /// <summary>Its nodes in <c>/dev/dri</c>: the card and its render node.</summary>
+    public ImmutableArray<string> Nodes { get; init; } = [];
+
+    /// <summary>Processes holding one of <see cref="Nodes"/> open.</summary>
+    public ImmutableArray<ProcessRef> Processes { get; init; } = [];
+
+    /// <summary>The framebuffer console (fbcon) draws on this device's framebuffer.</summary>
+    public string? Console { get; init; }
+
+    public override bool InUse => Processes.Length > 0 || Console is not null;
+
+    public override string Describe()
+    {
+        var nodes = string.Join(", ", Nodes.Select(n => "/dev/dri/" + n));
+        var parts = new List<string>();
+        if (Processes.Length > 0) parts.Add($"held open by {Named(Processes)}");
+        if (Console is not null) parts.Add(Console);
+        return $"DRM card {Name} ({nodes})" + (parts.Count > 0 ? ": " + string.Join("; ", parts) : ", no process holds it");
+    }
+
+    public override string Hint => Processes.Length > 0
+        ? "Close the processes named (stop the display manager or compositor if it is one of them) first"
+        : "Move the console off it first (boot with fbcon=map: pointing at another framebuffer, or unbind the framebuffer console through /sys/class/vtconsole)";
+}
+
+/// <summary>
+/// A GPU vendor's own device node for this function (<c>/dev/nvidiaN</c>, found through
+/// <c>/proc/driver/nvidia/gpus/ADDR/information</c>): in use when a process holds it open
+/// (a CUDA program, nvidia-smi, a monitoring agent, nvidia-persistenced).
+/// </summary>
+public sealed record GpuNodeHolder : DeviceHolder
+{
+    /// <summary>Processes holding <c>/dev/</c><see cref="DeviceHolder.Name"/> open.</summary>
+    public ImmutableArray<ProcessRef> Processes { get; init; } = [];
+
+    public override bool InUse => Processes.Length > 0;
+
+    public override string Describe() =>
+        $"GPU node /dev/{Name}" + (Processes.Length > 0 ? $": held open by {Named(Processes)}" : ", no process holds it");
+
+    public override string Hint => "Close the processes named first (for NVIDIA: stop nvidia-persistenced and the programs using CUDA or nvidia-smi)";
 }

@@ -23,12 +23,7 @@ internal static class HolderReader
 
         foreach (var (owner, holder) in ReadBlock(files, warnings, InScope)) Add(owner, holder);
         foreach (var (owner, holder) in ReadNet(files, InScope)) Add(owner, holder);
-        foreach (var name in files.List("/sys/class/drm"))
-        {
-            if (!IsCardName(name)) continue;
-            if (SysfsParse.OwningDevice(files.ReadLink($"/sys/class/drm/{name}")) is { } owner && InScope(owner))
-                Add(owner, new DrmHolder { Name = name });
-        }
+        foreach (var (owner, holder) in ReadGpus(files, InScope)) Add(owner, holder);
 
         if (byDevice.Count == 0) return devices;
         var result = new PciDevice[devices.Length];
@@ -42,8 +37,88 @@ internal static class HolderReader
         return result;
     }
 
-    private static bool IsCardName(string name) =>
-        name.StartsWith("card", StringComparison.Ordinal) && name.Length > 4 && name.AsSpan(4).IndexOfAnyExceptInRange('0', '9') < 0;
+    private static bool IsCardName(string name) => IsNumbered(name, "card");
+
+    private static bool IsNumbered(string name, string prefix) =>
+        name.StartsWith(prefix, StringComparison.Ordinal) && name.Length > prefix.Length && name.AsSpan(prefix.Length).IndexOfAnyExceptInRange('0', '9') < 0;
+
+    // ---- GPUs: DRM cards, vendor nodes, the processes holding them, the console ----
+
+    /// <summary>
+    /// DRM cards (with their render nodes) and NVIDIA device nodes of the devices in scope, each
+    /// with the processes that hold its nodes open; /proc is scanned only when there is one.
+    /// </summary>
+    private static List<(PciAddress, DeviceHolder)> ReadGpus(HostFiles files, Func<PciAddress, bool> inScope)
+    {
+        var cards = new Dictionary<PciAddress, (string Card, List<string> Nodes)>();
+        var drmNames = files.List("/sys/class/drm").Order(StringComparer.Ordinal).ToList();
+        foreach (var name in drmNames)
+        {
+            if (!IsCardName(name)) continue;
+            if (SysfsParse.OwningDevice(files.ReadLink($"/sys/class/drm/{name}")) is { } owner && inScope(owner) && !cards.ContainsKey(owner))
+                cards[owner] = (name, [name]);
+        }
+        foreach (var name in drmNames)
+        {
+            if (!IsNumbered(name, "renderD")) continue;
+            if (SysfsParse.OwningDevice(files.ReadLink($"/sys/class/drm/{name}")) is { } owner && cards.TryGetValue(owner, out var c))
+                c.Nodes.Add(name);
+        }
+
+        // NVIDIA's driver names its per-GPU node in procfs: "Device Minor: N" is /dev/nvidiaN.
+        var nvidia = new Dictionary<PciAddress, string>();
+        foreach (var entry in files.List("/proc/driver/nvidia/gpus"))
+        {
+            if (!PciAddress.TryParse(entry, out var a) || !inScope(a)) continue;
+            var info = files.ReadAllText($"/proc/driver/nvidia/gpus/{entry}/information");
+            var minor = info?.Split('\n').Select(l => l.Split(':', 2)).FirstOrDefault(kv => kv.Length == 2 && kv[0].Trim() == "Device Minor")?[1].Trim();
+            if (minor is not null && int.TryParse(minor, out _)) nvidia[a] = "nvidia" + minor;
+        }
+
+        var result = new List<(PciAddress, DeviceHolder)>();
+        if (cards.Count == 0 && nvidia.Count == 0) return result;
+
+        var nodes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in cards.Values) foreach (var n in c.Nodes) nodes.Add("/dev/dri/" + n);
+        foreach (var n in nvidia.Values) nodes.Add("/dev/" + n);
+        var holders = ProcessScanner.HoldersOf(files, nodes);
+        ImmutableArray<ProcessRef> HeldBy(IEnumerable<string> paths)
+        {
+            var all = new List<ProcessRef>();
+            foreach (var path in paths)
+                if (holders.TryGetValue(path, out var ps))
+                    foreach (var p in ps) if (!all.Any(x => x.Pid == p.Pid)) all.Add(p);
+            return [.. all.OrderBy(p => p.Pid)];
+        }
+
+        var consoleOwner = FramebufferConsoleDevice(files);
+        foreach (var (owner, c) in cards)
+        {
+            result.Add((owner, new DrmHolder
+            {
+                Name = c.Card,
+                Nodes = [.. c.Nodes],
+                Processes = HeldBy(c.Nodes.Select(n => "/dev/dri/" + n)),
+                Console = consoleOwner == owner ? "the framebuffer console (fbcon) is on its framebuffer fb0" : null,
+            }));
+        }
+        foreach (var (owner, node) in nvidia)
+            result.Add((owner, new GpuNodeHolder { Name = node, Processes = HeldBy(["/dev/" + node]) }));
+        return result;
+    }
+
+    /// <summary>
+    /// The PCI device under fb0 while the framebuffer console is bound (a vtconsole named
+    /// "frame buffer device" with <c>bind</c> 1): fbcon draws the consoles on fb0 unless mapped
+    /// elsewhere. Null when fbcon is not bound or fb0 is not on a PCI device (efifb, simplefb).
+    /// </summary>
+    private static PciAddress? FramebufferConsoleDevice(HostFiles files)
+    {
+        bool bound = files.List("/sys/class/vtconsole").Any(v =>
+            files.ReadAttribute($"/sys/class/vtconsole/{v}/bind") == "1"
+            && (files.ReadAttribute($"/sys/class/vtconsole/{v}/name")?.Contains("frame buffer", StringComparison.Ordinal) ?? false));
+        return bound ? SysfsParse.OwningDevice(files.ReadLink("/sys/class/graphics/fb0")) : null;
+    }
 
     // ---- block ----
 

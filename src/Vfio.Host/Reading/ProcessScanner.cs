@@ -5,8 +5,9 @@ using Vfio.Host.Sysfs;
 namespace Vfio.Host.Reading;
 
 /// <summary>
-/// Finds processes holding VFIO files open, from the <c>/proc/PID/fd</c> links: group nodes
-/// (<c>/dev/vfio/N</c>) and device fds (<c>anon_inode:[vfio-device]</c>, <c>/dev/vfio/devices/vfioN</c>).
+/// Finds processes holding device files open, from the <c>/proc/PID/fd</c> links: VFIO group nodes
+/// (<c>/dev/vfio/N</c>) and device fds (<c>anon_inode:[vfio-device]</c>, <c>/dev/vfio/devices/vfioN</c>),
+/// and the DRM and GPU vendor nodes of the devices that have them.
 /// </summary>
 internal static class ProcessScanner
 {
@@ -18,10 +19,13 @@ internal static class ProcessScanner
         ImmutableDictionary<int, ImmutableArray<ProcessRef>> GroupUsers,
         ImmutableArray<VfioDeviceFd> DeviceFds);
 
-    public static Result Scan(HostFiles files)
+    /// <summary>
+    /// The open file behind each <c>/proc/PID/fd/N</c> link, with a way to name its process (its
+    /// <c>comm</c>, read once and only when asked). A snapshot keeps these links relative to its
+    /// root (<c>../../../dev/dri/card0</c>); they are read back as the absolute paths they were.
+    /// </summary>
+    internal static IEnumerable<(int Pid, string Fd, string Target, Func<ProcessRef> Process)> OpenFiles(HostFiles files)
     {
-        var byGroup = new Dictionary<int, List<ProcessRef>>();
-        var deviceFds = new List<VfioDeviceFd>();
         foreach (var entry in files.List("/proc"))
         {
             if (!int.TryParse(entry, out var pid)) continue;
@@ -32,25 +36,55 @@ internal static class ProcessScanner
             {
                 var target = files.ReadLink($"{fdDir}/{fd}");
                 if (target is null) continue;
-                if (target == AnonVfioDevice)
-                {
-                    deviceFds.Add(new VfioDeviceFd(Process(), DeviceOfFdInfo(files.ReadAllText($"/proc/{pid}/fdinfo/{fd}"))));
-                    continue;
-                }
-                if (!target.StartsWith("/dev/vfio/", StringComparison.Ordinal)) continue;
-                if (target.StartsWith(CdevPrefix, StringComparison.Ordinal))
-                {
-                    // iommufd cdev: /sys/class/vfio-dev/vfioN/device is the PCI device.
-                    var name = files.ReadLinkName($"/sys/class/vfio-dev/{target[CdevPrefix.Length..]}/device");
-                    deviceFds.Add(new VfioDeviceFd(Process(), PciAddress.TryParse(name, out var a) ? a : null));
-                    continue;
-                }
-                var node = target["/dev/vfio/".Length..];
-                if (node.StartsWith("noiommu-", StringComparison.Ordinal)) node = node["noiommu-".Length..];
-                if (!int.TryParse(node, out var group)) continue; // the container node /dev/vfio/vfio
-                if (!byGroup.TryGetValue(group, out var list)) byGroup[group] = list = [];
-                if (!list.Any(p => p.Pid == pid)) list.Add(Process());
+                if (target.StartsWith("../", StringComparison.Ordinal)) target = HostPath.Resolve(fdDir, target);
+                yield return (pid, fd, target, Process);
             }
+        }
+    }
+
+    /// <summary>True for the open files a snapshot keeps as holder evidence: VFIO, DRM and GPU vendor nodes, VFIO device fds.</summary>
+    internal static bool IsEvidence(string target) =>
+        target == AnonVfioDevice || target.StartsWith("/dev/vfio/", StringComparison.Ordinal)
+        || target.StartsWith("/dev/dri/", StringComparison.Ordinal) || target.StartsWith("/dev/nvidia", StringComparison.Ordinal);
+
+    /// <summary>The processes holding each of <paramref name="nodes"/> (absolute /dev paths) open, each process once per node.</summary>
+    public static Dictionary<string, List<ProcessRef>> HoldersOf(HostFiles files, IReadOnlySet<string> nodes)
+    {
+        var result = new Dictionary<string, List<ProcessRef>>(StringComparer.Ordinal);
+        if (nodes.Count == 0) return result;
+        foreach (var (pid, _, target, process) in OpenFiles(files))
+        {
+            if (!nodes.Contains(target)) continue;
+            if (!result.TryGetValue(target, out var list)) result[target] = list = [];
+            if (!list.Any(p => p.Pid == pid)) list.Add(process());
+        }
+        return result;
+    }
+
+    public static Result Scan(HostFiles files)
+    {
+        var byGroup = new Dictionary<int, List<ProcessRef>>();
+        var deviceFds = new List<VfioDeviceFd>();
+        foreach (var (pid, fd, target, process) in OpenFiles(files))
+        {
+            if (target == AnonVfioDevice)
+            {
+                deviceFds.Add(new VfioDeviceFd(process(), DeviceOfFdInfo(files.ReadAllText($"/proc/{pid}/fdinfo/{fd}"))));
+                continue;
+            }
+            if (!target.StartsWith("/dev/vfio/", StringComparison.Ordinal)) continue;
+            if (target.StartsWith(CdevPrefix, StringComparison.Ordinal))
+            {
+                // iommufd cdev: /sys/class/vfio-dev/vfioN/device is the PCI device.
+                var name = files.ReadLinkName($"/sys/class/vfio-dev/{target[CdevPrefix.Length..]}/device");
+                deviceFds.Add(new VfioDeviceFd(process(), PciAddress.TryParse(name, out var a) ? a : null));
+                continue;
+            }
+            var node = target["/dev/vfio/".Length..];
+            if (node.StartsWith("noiommu-", StringComparison.Ordinal)) node = node["noiommu-".Length..];
+            if (!int.TryParse(node, out var group)) continue; // the container node /dev/vfio/vfio
+            if (!byGroup.TryGetValue(group, out var list)) byGroup[group] = list = [];
+            if (!list.Any(p => p.Pid == pid)) list.Add(process());
         }
         // Built with a builder and loops: LINQ over these value-type pairs is compiled at run time.
         var users = ImmutableDictionary.CreateBuilder<int, ImmutableArray<ProcessRef>>();

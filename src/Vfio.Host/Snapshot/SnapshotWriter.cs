@@ -20,6 +20,9 @@ public sealed class SnapshotWriter
 {
     public const string ManifestName = "vfioctl-snapshot.json";
 
+    /// <summary>The archive format written (the manifest's <c>format</c>).</summary>
+    public const int Format = 2;
+
     // Device attributes worth keeping; write-only files (remove, rescan, reset) and files whose read
     // has side effects or may hang (vpd, rom, resourceN) are never read.
     private static readonly string[] DeviceFiles =
@@ -59,6 +62,7 @@ public sealed class SnapshotWriter
         CaptureModules();
         foreach (var p in ProcFiles) AddFile(p, 1 << 22);
         foreach (var n in _files.List("/dev/vfio")) _regular[$"/dev/vfio/{n}"] = []; // presence is what matters
+        CaptureHolderEvidence();
 
         var release = _files.ReadAttribute("/proc/sys/kernel/osrelease");
         var manifest = WriteManifest(toolVersion, release, devices, groups);
@@ -87,7 +91,9 @@ public sealed class SnapshotWriter
         using (var w = new Utf8JsonWriter(buffer, Vfio.Json.JsonEscaping.WriterOptions(indented: true)))
         {
             w.WriteStartObject();
-            w.WriteNumber("format", 1);
+            // 2: adds holder evidence (processes' VFIO, DRM and NVIDIA fds, NVIDIA's per-GPU
+            // information, the framebuffer console). Format 1 archives replay without it.
+            w.WriteNumber("format", Format);
             w.WriteString("tool", toolVersion);
             w.WriteString("capturedUtc", DateTime.UtcNow.ToString("O"));
             if (release is null) w.WriteNull("kernelRelease"); else w.WriteString("kernelRelease", release);
@@ -147,7 +153,7 @@ public sealed class SnapshotWriter
 
     private void CaptureClassDevices()
     {
-        foreach (var cls in new[] { "block", "net", "drm", "iommu" })
+        foreach (var cls in new[] { "block", "net", "drm", "iommu", "vfio-dev", "graphics" })
         {
             var classDir = $"/sys/class/{cls}";
             AddDir(classDir);
@@ -169,9 +175,34 @@ public sealed class SnapshotWriter
                     case "net":
                         foreach (var f in new[] { "operstate", "address", "ifindex", "mtu", "flags" }) AddFile($"{dir}/{f}", 4096);
                         break;
+                    case "vfio-dev":
+                        AddLinkIfLink($"{dir}/device");
+                        break;
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// What names the processes holding a device: each process's open VFIO, DRM and NVIDIA files
+    /// (<c>/proc/PID/fd/N</c>, kept as links relative to the archive's root, since absolute
+    /// links are not unpacked), its <c>comm</c>, a VFIO device fd's <c>fdinfo</c>; NVIDIA's
+    /// per-GPU information (which <c>/dev/nvidiaN</c> is which GPU); the console's state.
+    /// </summary>
+    private void CaptureHolderEvidence()
+    {
+        foreach (var (pid, fd, target, _) in ProcessScanner.OpenFiles(_files))
+        {
+            if (!ProcessScanner.IsEvidence(target)) continue;
+            string link = $"/proc/{pid}/fd/{fd}";
+            AddLink(link, target.StartsWith('/') ? "../../.." + target : target);
+            AddFile($"/proc/{pid}/comm", 4096);
+            if (!target.StartsWith('/')) AddFile($"/proc/{pid}/fdinfo/{fd}", 4096);
+        }
+        foreach (var gpu in _files.List("/proc/driver/nvidia/gpus"))
+            AddFile($"/proc/driver/nvidia/gpus/{gpu}/information", 65536);
+        foreach (var v in _files.List("/sys/class/vtconsole"))
+            foreach (var f in new[] { "name", "bind" }) AddFile($"/sys/class/vtconsole/{v}/{f}", 4096);
     }
 
     private void CaptureDrivers()

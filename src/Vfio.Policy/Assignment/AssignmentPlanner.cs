@@ -157,6 +157,6 @@ public static class AssignmentPlanner
         if (d.BootVga)
             refusals.Add(new Refusal(a, $"{a} is the boot VGA: binding it to {step.ToDriver} removes the host's console.", true));
         foreach (var h in d.Holders.Where(h => h.InUse))
-            refusals.Add(new Refusal(a, $"{a} is in use by the host: {h.Describe()}. Stop using it first (unmount, swapoff, take the interface down).", true));
+            refusals.Add(new Refusal(a, $"{a} is in use by the host: {h.Describe()}. {h.Hint}.", true));
     }
 }

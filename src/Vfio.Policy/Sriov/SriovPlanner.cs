@@ -223,7 +223,7 @@ public static class SriovPlanner
         {
             if (host.FindDevice(vfAddress) is not { } vf) continue;
             foreach (var h in vf.Holders.Where(h => h.InUse))
-                refusals.Add(new Refusal(vfAddress, $"VF {vfAddress} is in use by the host: {h.Describe()}. Removing the VFs takes it away; stop using it first, or --force.", true));
+                refusals.Add(new Refusal(vfAddress, $"VF {vfAddress} is in use by the host: {h.Describe()}. Removing the VFs takes it away: {char.ToLowerInvariant(h.Hint[0])}{h.Hint[1..]}, or --force.", true));
         }
     }
 

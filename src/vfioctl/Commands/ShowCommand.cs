@@ -142,10 +142,12 @@ internal static class ShowCommand
         foreach (var h in d.Holders)
         {
             w.WriteStartObject();
-            w.WriteString("kind", h switch { BlockHolder => "block", NetHolder => "net", _ => "drm" });
+            w.WriteString("kind", h switch { BlockHolder => "block", NetHolder => "net", GpuNodeHolder => "gpu-node", _ => "drm" });
             w.WriteString("name", h.Name);
             w.WriteBoolean("inUse", h.InUse);
             w.WriteString("description", h.Describe());
+            w.Processes("processes", h switch { DrmHolder drm => drm.Processes, GpuNodeHolder node => node.Processes, _ => [] });
+            w.StringOrNull("console", (h as DrmHolder)?.Console);
             w.WriteEndObject();
         }
         w.WriteEndArray();
