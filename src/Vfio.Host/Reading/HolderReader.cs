@@ -46,7 +46,8 @@ internal static class HolderReader
 
     /// <summary>
     /// DRM cards (with their render nodes) and NVIDIA device nodes of the devices in scope, each
-    /// with the processes that hold its nodes open; /proc is scanned only when there is one.
+    /// with the processes that hold its nodes open; /proc is scanned only when there is one
+    /// (kernel-facts section 9).
     /// </summary>
     private static List<(PciAddress, DeviceHolder)> ReadGpus(HostFiles files, Func<PciAddress, bool> inScope)
     {
