@@ -9,10 +9,11 @@ namespace Vfio.Lab;
 /// </summary>
 public sealed class KernelSeries
 {
-    private KernelSeries(string name, string description)
+    private KernelSeries(string name, string description, KernelRecipe? recipe = null)
     {
         Name = name;
         Description = description;
+        Recipe = recipe;
         PackagePattern = new Regex(
             $@"^linux-image-{Regex.Escape(name)}\.(?<rest>[0-9][0-9A-Za-z.+~-]*)-amd64-unsigned$",
             RegexOptions.CultureInvariant);
@@ -24,8 +25,19 @@ public sealed class KernelSeries
     /// <summary>Debian 12's own 6.1 kernel.</summary>
     public static KernelSeries Linux61 { get; } = new("6.1", "Linux 6.1, Debian 12's original kernel (linux-image-6.1.0-*-amd64-unsigned)");
 
+    /// <summary>
+    /// Linux 7.3, built by the lab from Debian's linux-source-7.3 (trixie-backports) with what
+    /// Debian's kernels leave out: iommufd, the VFIO device cdev, no-IOMMU mode, virtio_vfio_pci.
+    /// </summary>
+    public static KernelSeries Linux73 { get; } = new("7.3",
+        "Linux 7.3 built by the lab from Debian's linux-source-7.3 (trixie-backports): iommufd, the VFIO cdev, no-IOMMU mode, virtio_vfio_pci",
+        new KernelRecipe("linux-source-7.3", "trixie-backports", "Vfio.Lab.Kernels.lab-7.3.config"));
+
     /// <summary>Every series, default first.</summary>
-    public static IReadOnlyList<KernelSeries> All { get; } = [Linux612, Linux61];
+    public static IReadOnlyList<KernelSeries> All { get; } = [Linux612, Linux61, Linux73];
+
+    /// <summary>How the lab builds this series from source; null for Debian's own kernel packages.</summary>
+    public KernelRecipe? Recipe { get; }
 
     /// <summary>The default series.</summary>
     public static KernelSeries Default => Linux612;

@@ -23,6 +23,7 @@ internal sealed class KernelStore
     /// <summary>The newest kernel of <paramref name="series"/> already in the cache, or null.</summary>
     public KernelImage? FindCached(KernelSeries series)
     {
+        if (series.Recipe is not null) return new KernelBuilder(_cache, _apt, _log).FindCached(series);
         if (!Directory.Exists(_cache.KernelsDirectory)) return null;
         return Directory.GetDirectories(_cache.KernelsDirectory)
             .Select(KernelImage.Read)
@@ -38,6 +39,7 @@ internal sealed class KernelStore
     /// </summary>
     public KernelImage Ensure(KernelSeries series, bool refresh, CancellationToken cancellationToken)
     {
+        if (series.Recipe is not null) return new KernelBuilder(_cache, _apt, _log).Ensure(series, refresh, cancellationToken);
         if (!refresh && FindCached(series) is { } cached) return cached;
 
         using var _ = _cache.Lock(_log, cancellationToken);

@@ -22,6 +22,9 @@ namespace Vfio.Lab;
 /// vm      00:03.0 pcie-root-port rp1         01:00.0 ivshmem-plain (1af4:1110) with a 64 GiB BAR 2
 ///                                            over a sparse file, no driver; the lab VM's own
 ///                                            64-bit window raised to hold it
+/// virtio  00:02.0 edu                        own group
+///         00:03.0 pcie-root-port rp1         01:00.0 virtio-net (1af4:1041), iommu_platform=on, ats=on
+///         00:04.0 pcie-root-port rp2         02:00.0 virtio-net (1af4:1041) without iommu_platform
 /// all     00:00.0 q35 host bridge; 00:1d.0 and 00:1e.0 virtio-9p (the lab's run share and
 ///         host root: never unbind them); 00:1f.0/.2/.3 ICH9 LPC/SATA/SMBus, one group
 /// </code>
@@ -235,8 +238,34 @@ public static class Topologies
             "-device", "ivshmem-plain,memdev=bigbar,bus=rp1,addr=0x0",
         ]);
 
+    /// <summary>
+    /// Two modern virtio-net functions, one that honours the IOMMU (VIRTIO_F_ACCESS_PLATFORM:
+    /// QEMU's iommu_platform=on, with ATS) and one that does not, and an edu: for variant drivers
+    /// (virtio_vfio_pci claims 1af4:1041 on kernels that have it) and for DMA isolation.
+    /// </summary>
+    public static Topology Virtio { get; } = new(
+        "virtio",
+        "two modern virtio-net functions behind root ports, one with iommu_platform=on (honours the IOMMU) and one without; an edu",
+        WithCommon(
+            new("0000:00:02.0", "1234:11e8", "edu", "DMA test device, no driver", "own group"),
+            new("0000:00:03.0", "1b36:000c", "pcie-root-port rp1", "port, pcieport", "own group"),
+            new("0000:01:00.0", "1af4:1041", "virtio-net, iommu_platform=on,ats=on", "modern virtio NIC that negotiates ACCESS_PLATFORM (isolated user netdev), virtio-pci", "own group"),
+            new("0000:00:04.0", "1b36:000c", "pcie-root-port rp2", "port, pcieport", "own group"),
+            new("0000:02:00.0", "1af4:1041", "virtio-net, no iommu_platform", "modern virtio NIC that bypasses the IOMMU (isolated user netdev), virtio-pci", "own group")),
+        [],
+        _ =>
+        [
+            "-device", "edu,bus=pcie.0,addr=0x2",
+            .. RootPort(1, 3),
+            "-netdev", "user,id=v0,restrict=on",
+            "-device", "virtio-net-pci,bus=rp1,addr=0x0,netdev=v0,disable-legacy=on,iommu_platform=on,ats=on,romfile=",
+            .. RootPort(2, 4),
+            "-netdev", "user,id=v1,restrict=on",
+            "-device", "virtio-net-pci,bus=rp2,addr=0x0,netdev=v1,disable-legacy=on,romfile=",
+        ]);
+
     /// <summary>All topologies, default first.</summary>
-    public static IReadOnlyList<Topology> All { get; } = [Basic, Sriov, InUse, Moved, Vm];
+    public static IReadOnlyList<Topology> All { get; } = [Basic, Sriov, InUse, Moved, Vm, Virtio];
 
     /// <summary>The default topology.</summary>
     public static Topology Default => Basic;

@@ -21,6 +21,15 @@ public sealed record HostState
     public ImmutableArray<string> IommuUnits { get; init; } = [];
     /// <summary>True when vfio's unsafe no-IOMMU mode is on (<c>enable_unsafe_noiommu_mode</c>).</summary>
     public bool NoIommuMode { get; init; }
+
+    /// <summary><c>/dev/iommu</c> exists: the kernel has iommufd (devices can be opened through their cdev).</summary>
+    public bool Iommufd { get; init; }
+
+    /// <summary>The VFIO device cdevs in <c>/dev/vfio/devices</c> (<c>vfio0</c>...): empty on kernels without VFIO_DEVICE_CDEV.</summary>
+    public ImmutableArray<string> VfioCdevs { get; init; } = [];
+
+    /// <summary><c>/dev/vfio/devices/NAME</c> of a device's VFIO device, when that cdev exists.</summary>
+    public string? CdevOf(PciDevice d) => d.VfioDevice is { } v && VfioCdevs.Contains(v) ? "/dev/vfio/devices/" + v : null;
     /// <summary>Bare metal or a virtual machine, and the CPU's address width.</summary>
     public MachineFacts Machine { get; init; } = MachineFacts.Unknown;
     /// <summary>All PCI functions, sorted by address.</summary>

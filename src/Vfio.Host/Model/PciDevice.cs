@@ -38,6 +38,13 @@ public sealed record PciDevice
     public PciAddress? Parent { get; init; }
     /// <summary>BARs, ROM and (for a PF) VF BARs from <c>resource</c>, with Resizable BAR sizes where config space shows them; read only with details.</summary>
     public ImmutableArray<PciBar> Bars { get; init; } = [];
+    /// <summary>
+    /// The VFIO device's name (<c>vfio0</c>) from the function's <c>vfio-dev/</c> directory: present
+    /// whenever a VFIO driver (vfio-pci, a variant, a vendor's) has registered the function; its
+    /// cdev is <c>/dev/vfio/devices/vfio0</c> on kernels with VFIO_DEVICE_CDEV
+    /// (kernel-facts section 5). Null when no VFIO driver holds it. Read with details only.
+    /// </summary>
+    public string? VfioDevice { get; init; }
     /// <summary>Host use of this device: block devices, network interfaces, DRM cards.</summary>
     public ImmutableArray<DeviceHolder> Holders { get; init; } = [];
     /// <summary>What could not be read, one sentence each.</summary>

@@ -95,6 +95,8 @@ public static class HostReader
             Machine = MachineReader.Read(files),
             IommuUnits = [.. files.List("/sys/class/iommu").Order(StringComparer.Ordinal)],
             NoIommuMode = files.ReadAttribute("/sys/module/vfio/parameters/enable_unsafe_noiommu_mode") is "Y" or "1",
+            Iommufd = files.Exists("/dev/iommu"),
+            VfioCdevs = [.. files.List("/dev/vfio/devices").Order(StringComparer.Ordinal)],
             Devices = ImmutableArray.Create(devices),
             Groups = groups,
             PciDrivers = [.. files.List("/sys/bus/pci/drivers")],

@@ -85,6 +85,7 @@ internal static class PciDeviceReader
         SriovInfo? sriov = physfnName is null ? ReadSriov(files, dir, name, warnings) : null;
 
         var bars = details ? BarReader.Read(files, dir) : [];
+        var vfioDevice = details ? files.List($"{dir}/vfio-dev").FirstOrDefault(n => n.StartsWith("vfio", StringComparison.Ordinal)) : null;
 
         // Every id unreadable and the directory gone now: it went away while being read.
         if (vendor is null && device is null && !files.DirectoryExists(dir))
@@ -108,6 +109,7 @@ internal static class PciDeviceReader
             HeaderType = headerType,
             ResetMethods = resets,
             Bars = bars,
+            VfioDevice = vfioDevice,
             Sriov = sriov,
             PhysFn = physfn,
             Parent = SysfsParse.ParentFromDevicePath(devicePath, address),

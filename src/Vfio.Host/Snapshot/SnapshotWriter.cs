@@ -61,7 +61,17 @@ public sealed class SnapshotWriter
         CaptureDrivers();
         CaptureModules();
         foreach (var p in ProcFiles) AddFile(p, 1 << 22);
-        foreach (var n in _files.List("/dev/vfio")) _regular[$"/dev/vfio/{n}"] = []; // presence is what matters
+        // Device nodes: presence is what matters (group nodes, the cdevs under devices/, /dev/iommu).
+        foreach (var n in _files.List("/dev/vfio"))
+        {
+            if (_files.DirectoryExists($"/dev/vfio/{n}"))
+            {
+                AddDir($"/dev/vfio/{n}");
+                foreach (var m in _files.List($"/dev/vfio/{n}")) _regular[$"/dev/vfio/{n}/{m}"] = [];
+            }
+            else _regular[$"/dev/vfio/{n}"] = [];
+        }
+        if (_files.Exists("/dev/iommu")) _regular["/dev/iommu"] = [];
         CaptureHolderEvidence();
 
         var release = _files.ReadAttribute("/proc/sys/kernel/osrelease");
@@ -130,6 +140,8 @@ public sealed class SnapshotWriter
             {
                 if (entry is "driver" or "iommu_group" or "physfn" or "subsystem" || entry.StartsWith("virtfn", StringComparison.Ordinal))
                     AddLinkIfLink($"{dir}/{entry}");
+                else if (entry == "vfio-dev")
+                    foreach (var v in _files.List($"{dir}/vfio-dev")) AddDir($"{dir}/vfio-dev/{v}");
             }
             count++;
         }

@@ -49,7 +49,8 @@ internal static class GroupsCommand
             return ExitCodes.Success;
         }
 
-        var tree = new Tree($"IOMMU groups ({groups.Count}, kernel {Markup.Escape(view.Host.KernelRelease ?? "unknown")})");
+        var tree = new Tree($"IOMMU groups ({groups.Count}, kernel {Markup.Escape(view.Host.KernelRelease ?? "unknown")}"
+            + (view.Host.Iommufd ? "; iommufd: /dev/iommu" : "") + ")");
         foreach (var g in groups)
         {
             var v = view.Verdicts[g.Id];
@@ -61,7 +62,8 @@ internal static class GroupsCommand
                 var d = view.Host.FindDevice(a);
                 node1.AddNode(d is null
                     ? $"{a} [grey](not in /sys/bus/pci/devices)[/]"
-                    : Markup.Escape($"{a} {view.DescribeClass(d)}: {view.Describe(d)}") + $" [blue]{Markup.Escape(d.Driver ?? "no driver")}[/]");
+                    : Markup.Escape($"{a} {view.DescribeClass(d)}: {view.Describe(d)}") + $" [blue]{Markup.Escape(d.Driver ?? "no driver")}[/]"
+                      + (view.Host.CdevOf(d) is { } cdev ? $" {Markup.Escape(cdev)}" : ""));
             }
             foreach (var r in v.Reasons) node1.AddNode($"[red]blocked:[/] {Markup.Escape(r)}");
             foreach (var n in v.Notes) node1.AddNode($"[yellow]note:[/] {Markup.Escape(n)}");

@@ -52,6 +52,10 @@ internal static class ShowCommand
         Line("modalias", d.Modalias);
         Line("driver", d.Driver ?? "none");
         Line("driver_override", d.DriverOverride ?? "none");
+        if (d.VfioDevice is { } vfio)
+            Line("vfio device", view.Host.CdevOf(d) is { } cdev
+                ? $"{vfio}: {cdev}" + (view.Host.Iommufd ? " (opens through iommufd, /dev/iommu)" : " (no /dev/iommu: iommufd is not loaded)")
+                : $"{vfio}: no cdev (the kernel has no VFIO_DEVICE_CDEV: only the group node opens it)");
         Line("numa node", d.NumaNode?.ToString(CultureInfo.InvariantCulture));
         Line("upstream", d.Parent?.ToString() ?? "root bus");
         if (d.BootVga) Line("boot VGA", "yes: binding it to vfio-pci takes the host console");
@@ -111,6 +115,8 @@ internal static class ShowCommand
         w.StringOrNull("modalias", d.Modalias);
         w.StringOrNull("driver", d.Driver);
         w.StringOrNull("driverOverride", d.DriverOverride);
+        w.StringOrNull("vfioDevice", d.VfioDevice);
+        w.StringOrNull("vfioCdev", view.Host.CdevOf(d));
         w.NumberOrNull("numaNode", d.NumaNode);
         w.WriteBoolean("bootVga", d.BootVga);
         w.WriteBoolean("bridge", d.IsBridge);

@@ -15,6 +15,7 @@ internal static class DeviceJson
         w.StringOrNull("diagnosis", view.Diagnosis);
         w.Strings("units", view.Host.IommuUnits);
         w.WriteBoolean("noIommuMode", view.Host.NoIommuMode);
+        w.WriteBoolean("iommufd", view.Host.Iommufd);
         w.WriteString("machine", IommuDiagnosis.KindOf(view.Host) == MachineKind.VirtualMachine ? "virtual-machine" : "bare-metal");
         w.StringOrNull("hypervisor", IommuDiagnosis.HypervisorName(view.Host));
         w.WriteEndObject();
