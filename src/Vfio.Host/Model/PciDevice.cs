@@ -42,7 +42,7 @@ public sealed record PciDevice
     /// The VFIO device's name (<c>vfio0</c>) from the function's <c>vfio-dev/</c> directory: present
     /// whenever a VFIO driver (vfio-pci, a variant, a vendor's) has registered the function; its
     /// cdev is <c>/dev/vfio/devices/vfio0</c> on kernels with VFIO_DEVICE_CDEV
-    /// (kernel-facts section 5). Null when no VFIO driver holds it. Read with details only.
+    /// (kernel-facts section 5). Null when no VFIO driver holds it (read only when a driver is bound).
     /// </summary>
     public string? VfioDevice { get; init; }
     /// <summary>Host use of this device: block devices, network interfaces, DRM cards.</summary>

@@ -85,7 +85,8 @@ internal static class PciDeviceReader
         SriovInfo? sriov = physfnName is null ? ReadSriov(files, dir, name, warnings) : null;
 
         var bars = details ? BarReader.Read(files, dir) : [];
-        var vfioDevice = details ? files.List($"{dir}/vfio-dev").FirstOrDefault(n => n.StartsWith("vfio", StringComparison.Ordinal)) : null;
+        // A VFIO driver registers vfio-dev/vfioN: read wherever a driver is bound (one readdir).
+        var vfioDevice = driver is not null ? files.List($"{dir}/vfio-dev").FirstOrDefault(n => n.StartsWith("vfio", StringComparison.Ordinal)) : null;
 
         // Every id unreadable and the directory gone now: it went away while being read.
         if (vendor is null && device is null && !files.DirectoryExists(dir))

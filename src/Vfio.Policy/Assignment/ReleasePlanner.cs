@@ -65,7 +65,7 @@ public static class ReleasePlanner
             if (d.Sriov is { VirtualFunctions.Length: > 0 })
             {
                 // vfio-pci disables SR-IOV when it lets a PF go (kernel-facts section 4); another driver may too.
-                bool removes = DriverKinds.IsVfioDriver(d.Driver);
+                bool removes = DriverKinds.OnVfio(d);
                 var facts = pfFacts?.FirstOrDefault(f => f.Address == t)?.Facts ?? SriovFacts.None;
                 foreach (var open in OpenVfs.Find(host, facts, d))
                     if (open.Certain)

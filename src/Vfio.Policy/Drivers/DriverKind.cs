@@ -29,6 +29,17 @@ public static class DriverKinds
     public static bool IsVfioDriver(string? driver) =>
         driver is not null && (driver == VfioPci || driver.Replace('_', '-').Contains("vfio-pci", StringComparison.Ordinal));
 
+    /// <summary>
+    /// True when a VFIO driver holds the device: its <c>vfio-dev/</c> directory exists (any VFIO
+    /// driver, whatever its name; kernel-facts section 5), or, where that was not read, its
+    /// driver's name says vfio-pci.
+    /// </summary>
+    public static bool OnVfio(Vfio.Host.Model.PciDevice d) => d.VfioDevice is not null || IsVfioDriver(d.Driver);
+
+    /// <summary><see cref="Classify(string?)"/> of the device's driver, with a registered VFIO device counting as VFIO.</summary>
+    public static DriverKind Classify(Vfio.Host.Model.PciDevice d) =>
+        d.VfioDevice is not null && d.Driver is not null ? DriverKind.Vfio : Classify(d.Driver);
+
     public static DriverKind Classify(string? driver) => driver switch
     {
         null or "" => DriverKind.None,

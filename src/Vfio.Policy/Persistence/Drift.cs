@@ -16,10 +16,10 @@ public static class Drift
         var differences = new List<string>();
         int now = sriov.NumVfs ?? 0;
         if (now != pf.NumVfs) differences.Add($"{now} VF(s), declared {pf.NumVfs}");
-        if (pf.PfToVfioPci && !DriverKinds.IsVfioDriver(device.Driver)) differences.Add($"PF on {device.Driver ?? "no driver"}, declared vfio-pci");
+        if (pf.PfToVfioPci && !DriverKinds.OnVfio(device)) differences.Add($"PF on {device.Driver ?? "no driver"}, declared vfio-pci");
         if (pf.VfDriver == VfBinding.VfioPci)
         {
-            int off = sriov.VirtualFunctions.Select(host.FindDevice).Count(v => v is null || !DriverKinds.IsVfioDriver(v.Driver));
+            int off = sriov.VirtualFunctions.Select(host.FindDevice).Count(v => v is null || !DriverKinds.OnVfio(v));
             if (off > 0) differences.Add($"{off} VF(s) not on vfio-pci");
         }
         if (pf.Autoprobe is { } ap && sriov.DriversAutoprobe != ap) differences.Add($"autoprobe {(sriov.DriversAutoprobe == true ? "on" : "off")}, declared {(ap ? "on" : "off")}");

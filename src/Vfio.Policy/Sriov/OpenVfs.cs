@@ -41,7 +41,7 @@ public static class OpenVfs
             }
             // No process shows it, yet vfio-pci holds a runtime PM usage count for it: a process
             // may keep only the device fd (group fd closed), and 6.12's fdinfo does not name the device.
-            if (vf is not null && DriverKinds.Classify(vf.Driver) == DriverKind.Vfio && facts.VfioPciDisableIdleD3 == false
+            if (vf is not null && DriverKinds.Classify(vf) == DriverKind.Vfio && facts.VfioPciDisableIdleD3 == false
                 && facts.VfPower.TryGetValue(address, out var pm) && pm.Control == "auto" && pm.Usage > 0)
             {
                 result.Add(new OpenVf

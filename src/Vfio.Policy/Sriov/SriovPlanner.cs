@@ -38,7 +38,7 @@ public static class SriovPlanner
         if (request.NumVfs > total)
             refusals.Add(new Refusal(pf.Address, $"{pf.Address} supports at most {total} VFs (sriov_totalvfs); {request.NumVfs} asked (the kernel would answer ERANGE).", false));
 
-        bool pfOnVfio = DriverKinds.Classify(pf.Driver) == DriverKind.Vfio;
+        bool pfOnVfio = DriverKinds.Classify(pf) == DriverKind.Vfio;
         bool pfWillBeVfio = pfOnVfio || request.PfToVfioPci;
         AssignmentPlan? pfAssignment = null;
         if (request.PfToVfioPci && !pfOnVfio)
@@ -166,7 +166,7 @@ public static class SriovPlanner
         if (plan.CurrentVfs == 0)
             return plan with { Notes = [$"{pf.Address} has no VFs: nothing to remove."] };
 
-        PfDriverCanConfigure(pf, facts, DriverKinds.Classify(pf.Driver) == DriverKind.Vfio, refusals, forEnable: false);
+        PfDriverCanConfigure(pf, facts, DriverKinds.Classify(pf) == DriverKind.Vfio, refusals, forEnable: false);
         var open = OpenVfs.Find(host, facts, pf);
         RefuseOpenAndUsed(host, pf, open, refusals);
         return plan with

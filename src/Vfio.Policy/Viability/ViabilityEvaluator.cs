@@ -29,7 +29,7 @@ public static class ViabilityEvaluator
                 notes.Add($"{address} is listed in group {group.Id} but has no entry in /sys/bus/pci/devices.");
                 continue;
             }
-            var kind = DriverKinds.Classify(device.Driver);
+            var kind = DriverKinds.Classify(device);
             if (kind == DriverKind.Vfio) anyVfio = true;
             if (Blocks(device, kind, r))
                 blockers.Add(new Blocker(address, device.Driver!, BlockReason(device, r)));

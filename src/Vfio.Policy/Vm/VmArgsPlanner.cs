@@ -85,7 +85,7 @@ public static class VmArgsPlanner
             var d = host.FindDevice(a);
             if (d is null) { refusals.Add(new Refusal(a, $"no PCI device {a} on this host.", false)); continue; }
             devices.Add(d);
-            if (!DriverKinds.IsVfioDriver(d.Driver))
+            if (!DriverKinds.OnVfio(d))
             {
                 refusals.Add(new Refusal(a, $"{a} is {(d.Driver is null ? "without a driver" : $"on {d.Driver}")}, not on a vfio driver: 'vfioctl bind {a}' first.", false));
                 continue;
@@ -97,11 +97,11 @@ public static class VmArgsPlanner
             }
             var verdict = verdicts.GetValueOrDefault(group.Id);
             var others = group.Devices.Where(m => m != a).Select(host.FindDevice).OfType<PciDevice>()
-                .Where(m => !m.IsBridge && !DriverKinds.IsVfioDriver(m.Driver) && m.Driver != DriverKinds.PciStub && m.Driver is not null).ToList();
+                .Where(m => !m.IsBridge && !DriverKinds.OnVfio(m) && m.Driver != DriverKinds.PciStub && m.Driver is not null).ToList();
             if (verdict is { Viable: false } || others.Count > 0)
                 refusals.Add(new Refusal(a, $"group {group.Id} of {a} is not whole on vfio ({string.Join(", ", others.Select(o => $"{o.Address} on {o.Driver}"))}): 'vfioctl bind {a}' moves the whole group.", false));
             var unused = group.Devices.Where(m => m != a && !request.Devices.Contains(m)).Select(host.FindDevice).OfType<PciDevice>()
-                .Where(m => DriverKinds.IsVfioDriver(m.Driver)).Select(m => m.Address).ToList();
+                .Where(DriverKinds.OnVfio).Select(m => m.Address).ToList();
             if (unused.Count > 0) notes.Add($"{string.Join(", ", unused)} (group {group.Id}, on vfio) stay{(unused.Count == 1 ? "s" : "")} out of the VM; name {(unused.Count == 1 ? "it" : "them")} too to pass {(unused.Count == 1 ? "it" : "them")} through.");
         }
 
