@@ -38,6 +38,7 @@ public sealed class AssignmentApplier(IKernel kernel, ExecutionOptions options)
                 Group = s.Group,
                 ChangedUtc = DateTime.UtcNow,
                 PhysFn = ops.PhysFnOf(s.Address),
+                OriginalVirtioFeatures = ops.VirtioFeaturesOf(s.Address),
             });
             beforeRun[s.Address] = (driver, current, added);
         }

@@ -29,6 +29,17 @@ internal sealed class BindingOps(IKernel kernel, TimeSpan writeTimeout, Action<s
     /// <summary>For a VF, its PF (the <c>physfn</c> link); null for anything else.</summary>
     public string? PhysFnOf(PciAddress a) => Files.ReadLinkName($"{DevicePath(a)}/physfn");
 
+    /// <summary>
+    /// For a function on virtio-pci: its virtio device's negotiated features (the <c>features</c>
+    /// file, bit 0 first), which vanish with the virtio device when it is unbound; else null.
+    /// </summary>
+    public string? VirtioFeaturesOf(PciAddress a)
+    {
+        var dir = DevicePath(a);
+        var virtio = Files.List(dir).FirstOrDefault(n => n.StartsWith("virtio", StringComparison.Ordinal) && n.Length > 6 && char.IsAsciiDigit(n[6]));
+        return virtio is null ? null : Files.ReadAttribute($"{dir}/{virtio}/features");
+    }
+
     /// <summary>The module behind a registered driver (<c>drivers/D/module</c>), for journaling.</summary>
     public string? ModuleOf(string driver) => Files.ReadLinkName($"/sys/bus/pci/drivers/{driver}/module");
 

@@ -25,6 +25,13 @@ public sealed record JournalEntry
     /// <summary>For such a PF: <c>sriov_drivers_autoprobe</c> before the first change.</summary>
     public bool? OriginalAutoprobe { get; init; }
 
+    /// <summary>
+    /// For a virtio function: the features its virtio driver had negotiated before the first
+    /// change (one '0'/'1' per bit; bit 33 is VIRTIO_F_ACCESS_PLATFORM), kept because the virtio
+    /// device disappears once the function leaves virtio-pci.
+    /// </summary>
+    public string? OriginalVirtioFeatures { get; init; }
+
     /// <summary>True when vfioctl changed this PF's SR-IOV state.</summary>
     public bool SriovChanged => OriginalNumVfs is not null;
 }
@@ -155,6 +162,7 @@ internal static class JournalFile
                 Text(w, "physFn", e.PhysFn);
                 if (e.OriginalNumVfs is { } n) w.WriteNumber("originalNumVfs", n); else w.WriteNull("originalNumVfs");
                 if (e.OriginalAutoprobe is { } p) w.WriteBoolean("originalAutoprobe", p); else w.WriteNull("originalAutoprobe");
+                Text(w, "originalVirtioFeatures", e.OriginalVirtioFeatures);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -191,6 +199,7 @@ internal static class JournalFile
                 PhysFn = Text(d, "physFn"),
                 OriginalNumVfs = d.TryGetProperty("originalNumVfs", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32() : null,
                 OriginalAutoprobe = d.TryGetProperty("originalAutoprobe", out var p) && p.ValueKind is JsonValueKind.True or JsonValueKind.False ? p.GetBoolean() : null,
+                OriginalVirtioFeatures = Text(d, "originalVirtioFeatures"),
             });
         }
         return list;

@@ -38,6 +38,8 @@ public sealed record PciDevice
     public PciAddress? Parent { get; init; }
     /// <summary>BARs, ROM and (for a PF) VF BARs from <c>resource</c>, with Resizable BAR sizes where config space shows them; read only with details.</summary>
     public ImmutableArray<PciBar> Bars { get; init; } = [];
+    /// <summary>For a function on virtio-pci: its virtio device and what was negotiated; else null.</summary>
+    public VirtioFunction? Virtio { get; init; }
     /// <summary>
     /// The VFIO device's name (<c>vfio0</c>) from the function's <c>vfio-dev/</c> directory: present
     /// whenever a VFIO driver (vfio-pci, a variant, a vendor's) has registered the function; its

@@ -85,6 +85,10 @@ internal static class PciDeviceReader
         SriovInfo? sriov = physfnName is null ? ReadSriov(files, dir, name, warnings) : null;
 
         var bars = details ? BarReader.Read(files, dir) : [];
+        VirtioFunction? virtio = null;
+        if (driver == "virtio-pci" && files.List(dir).FirstOrDefault(n => n.StartsWith("virtio", StringComparison.Ordinal) && n.Length > 6 && char.IsAsciiDigit(n[6])) is { } vname)
+            virtio = new VirtioFunction(vname, files.ReadLinkName($"{dir}/{vname}/driver"), files.ReadAttribute($"{dir}/{vname}/features"));
+
         // A VFIO driver registers vfio-dev/vfioN: read wherever a driver is bound (one readdir).
         var vfioDevice = driver is not null ? files.List($"{dir}/vfio-dev").FirstOrDefault(n => n.StartsWith("vfio", StringComparison.Ordinal)) : null;
 
@@ -111,6 +115,7 @@ internal static class PciDeviceReader
             ResetMethods = resets,
             Bars = bars,
             VfioDevice = vfioDevice,
+            Virtio = virtio,
             Sriov = sriov,
             PhysFn = physfn,
             Parent = SysfsParse.ParentFromDevicePath(devicePath, address),

@@ -68,6 +68,9 @@ else
     # Coldplug: there is no udev, so load the driver for every PCI device the way
     # udev would (modprobe resolves the modalias), ignoring devices without one.
     modprobe -a -b -q $(cat /sys/bus/pci/devices/*/modalias) 2>/dev/null
+    # virtio-pci makes a virtio device per function; their drivers (virtio_net...) go by the
+    # virtio bus's modalias, as udev would load them.
+    [ -d /sys/bus/virtio/devices ] && modprobe -a -b -q $(cat /sys/bus/virtio/devices/*/modalias) 2>/dev/null
     # Settle: probes can finish asynchronously; wait until the number of bound
     # devices stops changing (at most about 5 s).
     last=-1

@@ -61,7 +61,7 @@ public static class AssignmentPlanner
                 var step = PlanMember(d, g, fence.Contains(a), request, aliases, notes);
                 steps.Add(step);
                 if (step.Action != StepAction.Keep)
-                    Safety(d, step, refusals);
+                    Safety(host, d, step, refusals);
                 if (step.ToModule is { } m && step.Action != StepAction.Keep)
                     NeedModule(m, $"provides {step.ToDriver} for {a}");
                 if (step.ToDriver is { } drv && DriverKinds.IsVfioDriver(drv) && step.Action != StepAction.Keep)
@@ -145,7 +145,7 @@ public static class AssignmentPlanner
         _ => module,
     };
 
-    private static void Safety(PciDevice d, DeviceStep step, List<Refusal> refusals)
+    private static void Safety(HostState host, PciDevice d, DeviceStep step, List<Refusal> refusals)
     {
         var a = d.Address;
         if (d.Class is { IsHostBridge: true })
@@ -158,5 +158,7 @@ public static class AssignmentPlanner
             refusals.Add(new Refusal(a, $"{a} is the boot VGA: binding it to {step.ToDriver} removes the host's console.", true));
         foreach (var h in d.Holders.Where(h => h.InUse))
             refusals.Add(new Refusal(a, $"{a} is in use by the host: {h.Describe()}. {h.Hint}.", true));
+        if (step.ToDriver is { } to && DriverKinds.IsVfioDriver(to) && DmaIsolation.Of(host, d) is { Reason: { } isolation })
+            refusals.Add(new Refusal(a, isolation, true));
     }
 }

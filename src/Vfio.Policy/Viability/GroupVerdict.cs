@@ -30,4 +30,8 @@ public sealed record GroupVerdict
     public ImmutableArray<string> Reasons => [.. Blockers.Select(b => b.Reason)];
     /// <summary>Cautions that do not change viability: boot VGA, host use, bridges in the group.</summary>
     public ImmutableArray<string> Notes { get; init; } = [];
+    /// <summary>Whether DMA isolation holds for every member (a virtio device may ignore the IOMMU).</summary>
+    public Isolation Isolation { get; init; } = Isolation.Real;
+    /// <summary>Why the isolation is not real or unknown, one sentence per member, with the fix.</summary>
+    public ImmutableArray<string> IsolationReasons { get; init; } = [];
 }

@@ -39,6 +39,7 @@ public static class ViabilityEvaluator
             notes.Add($"Group {group.Id} also holds '{other}', which is not a PCI device: vfioctl cannot judge its driver.");
 
         var status = blockers.Count > 0 ? GroupStatus.Blocked : anyVfio ? GroupStatus.Assigned : GroupStatus.Viable;
+        var (isolation, isolationReasons) = DmaIsolation.OfGroup(host, group);
         return new GroupVerdict
         {
             Group = group,
@@ -46,6 +47,8 @@ public static class ViabilityEvaluator
             Rules = r,
             Blockers = [.. blockers],
             Notes = [.. notes],
+            Isolation = isolation,
+            IsolationReasons = [.. isolationReasons],
         };
     }
 

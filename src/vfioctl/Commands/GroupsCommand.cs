@@ -67,6 +67,8 @@ internal static class GroupsCommand
             }
             foreach (var r in v.Reasons) node1.AddNode($"[red]blocked:[/] {Markup.Escape(r)}");
             foreach (var n in v.Notes) node1.AddNode($"[yellow]note:[/] {Markup.Escape(n)}");
+            foreach (var i in v.IsolationReasons)
+                node1.AddNode((v.Isolation == Isolation.NotReal ? "[red]isolation not real:[/] " : "[yellow]isolation unknown:[/] ") + Markup.Escape(i));
         }
         term.Console.Write(tree);
         return ExitCodes.Success;

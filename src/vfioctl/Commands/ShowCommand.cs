@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Vfio;
 using Vfio.Host.Model;
+using Vfio.Policy.Viability;
 using Vfioctl.Output;
 
 namespace Vfioctl.Commands;
@@ -68,6 +69,11 @@ internal static class ShowCommand
             Line("verdict", verdict is null ? null : HostView.StatusText(verdict.Status));
             foreach (var reason in verdict?.Reasons ?? []) o.WriteLine($"{"",-18}   blocked: {reason}");
             foreach (var note in verdict?.Notes ?? []) o.WriteLine($"{"",-18}   note: {note}");
+            if (verdict is { IsolationReasons.Length: > 0 })
+            {
+                Line("isolation", verdict.Isolation == Isolation.NotReal ? "NOT REAL: a member DMAs around the IOMMU" : "unknown: a member may DMA around the IOMMU");
+                foreach (var i in verdict.IsolationReasons) o.WriteLine($"{"",-18}   {i}");
+            }
             o.WriteLine("group members:");
             foreach (var a in group.Devices)
             {

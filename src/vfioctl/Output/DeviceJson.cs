@@ -7,6 +7,9 @@ namespace Vfioctl.Output;
 /// <summary>The JSON shapes of devices (docs/json-schema.md). Hex ids lower-case without 0x.</summary>
 internal static class DeviceJson
 {
+    /// <summary>"real", "not-real", "unknown".</summary>
+    public static string IsolationText(Isolation i) => i switch { Isolation.NotReal => "not-real", Isolation.Unknown => "unknown", _ => "real" };
+
     /// <summary>The <c>iommu</c> object of groups and list: whether there is one, and if not why and where this runs.</summary>
     public static void WriteIommu(Utf8JsonWriter w, HostView view)
     {
@@ -46,6 +49,8 @@ internal static class DeviceJson
         w.WriteString("status", HostView.StatusText(v.Status));
         w.Strings("reasons", v.Reasons);
         w.Strings("notes", v.Notes);
+        w.WriteString("isolation", IsolationText(v.Isolation));
+        w.Strings("isolationReasons", v.IsolationReasons);
         w.StringOrNull("type", g.Type);
         w.StringOrNull("vfioNode", g.VfioNode);
         w.WriteStartArray("devices");

@@ -18,6 +18,7 @@ public class JournalFileTests
         PhysFn = "0000:01:00.0",
         OriginalNumVfs = 4,
         OriginalAutoprobe = true,
+        OriginalVirtioFeatures = "0000000000000000000000000000000001",
     };
 
     [Fact]
