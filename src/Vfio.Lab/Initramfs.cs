@@ -19,7 +19,8 @@ public static class Initramfs
     /// <summary>
     /// Modules loaded only for a run with a state directory (<c>--state</c>): the virtio disk that
     /// carries the persistent upper layer and ext4 on it (crc32c first: ext4 and jbd2 ask the
-    /// crypto API for it, and there is no modprobe in the initramfs to load it on request).
+    /// crypto API for it, and there is no modprobe in the initramfs to load it on request). A kernel
+    /// without crc32c_generic (7.x builds crc32c into its library) goes without it.
     /// </summary>
     public static IReadOnlyList<string> StateModules { get; } = ["crc32c_generic", "virtio_blk", "ext4"];
 
@@ -35,7 +36,7 @@ public static class Initramfs
         var init = GuestScripts.Init;
         var dep = ModulesDep.Load(kernel.ModulesDirectory);
         var modules = dep.LoadOrder(Modules);
-        var stateModules = dep.LoadOrder(Modules.Concat(StateModules)).Except(modules).ToList();
+        var stateModules = dep.LoadOrder(Modules.Concat(StateModules.Where(m => m != "crc32c_generic" || dep.Has(m)))).Except(modules).ToList();
 
         var key = Hash(FormatVersion, init, File.ReadAllBytes(busybox), string.Join('\n', modules), string.Join('\n', stateModules));
         var path = Path.Combine(cache.InitramfsDirectory, $"{kernel.Release}-{key}.cpio");

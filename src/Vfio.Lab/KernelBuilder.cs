@@ -60,6 +60,7 @@ internal sealed class KernelBuilder
     [
         ("make", "make"), ("gcc", "gcc"), ("flex", "flex"), ("bison", "bison"), ("bc", "bc"), ("perl", "perl"),
         ("/usr/include/libelf.h", "libelf-dev"), ("/usr/include/openssl/ssl.h", "libssl-dev"), ("tar", "tar"), ("xz", "xz-utils"),
+        ("rsync", "rsync"), // headers_install
     ];
 
     private readonly LabCache _cache;

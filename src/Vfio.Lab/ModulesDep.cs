@@ -47,6 +47,9 @@ internal sealed class ModulesDep
 
     public bool IsBuiltin(string module) => _builtin.Contains(module.Replace('-', '_'));
 
+    /// <summary>True when the kernel has <paramref name="module"/>, as a module or built in.</summary>
+    public bool Has(string module) => _byName.ContainsKey(module.Replace('-', '_')) || IsBuiltin(module);
+
     /// <summary>
     /// Module files (relative to the modules directory) to load, in order, so that
     /// every module in <paramref name="modules"/> is loaded. Built-in modules are

@@ -142,6 +142,12 @@ public sealed class SnapshotWriter
                     AddLinkIfLink($"{dir}/{entry}");
                 else if (entry == "vfio-dev")
                     foreach (var v in _files.List($"{dir}/vfio-dev")) AddDir($"{dir}/vfio-dev/{v}");
+                else if (entry.StartsWith("virtio", StringComparison.Ordinal) && entry.Length > 6 && char.IsAsciiDigit(entry[6]))
+                {
+                    // virtio-pci's virtio device: what its driver negotiated (kernel-facts section 5a).
+                    AddFile($"{dir}/{entry}/features", 4096);
+                    AddLinkIfLink($"{dir}/{entry}/driver");
+                }
             }
             count++;
         }

@@ -28,7 +28,12 @@ public static class DmaIsolation
         var a = d.Address;
         if (d.Virtio is not { } v)
         {
-            var where = d.Driver is null ? "it has no driver" : $"it is on {d.Driver}, not virtio-pci";
+            var where = d.Driver switch
+            {
+                null => "it has no driver",
+                "virtio-pci" => "its virtio device could not be read",
+                _ => $"it is on {d.Driver}, not virtio-pci",
+            };
             return (Isolation.Unknown,
                 $"{a} is a virtio device whose negotiated features cannot be read ({where}): whether it honours the IOMMU (VIRTIO_F_ACCESS_PLATFORM, bit 33) is unknown. "
                 + "Read it on virtio-pci with its virtio driver loaded, or make sure the VMM gives it iommu_platform=on.");

@@ -37,7 +37,7 @@ public class CdevAndVariantTests
 
             (code, output) = Cli("show", Edu.ToString());
             Assert.True(code == 0, output);
-            Assert.Contains($"vfio device         {vfioDev}: {cdev} (opens through iommufd, /dev/iommu)", output);
+            Assert.Contains($"vfio device        {vfioDev}: {cdev} (opens through iommufd, /dev/iommu)", output);
             using var json = System.Text.Json.JsonDocument.Parse(Cli("--json", "show", Edu.ToString()).Out);
             Assert.Equal(cdev, json.RootElement.GetProperty("vfioCdev").GetString());
 

@@ -22,9 +22,9 @@ public class VfioDeviceShowTests
             (code, output) = Cli("show", Edu.ToString());
             Assert.True(code == 0, output);
             if (File.Exists($"/dev/vfio/devices/{vfioDev}"))
-                Assert.Contains($"vfio device         {vfioDev}: /dev/vfio/devices/{vfioDev}", output);
+                Assert.Contains($"vfio device        {vfioDev}: /dev/vfio/devices/{vfioDev}", output);
             else
-                Assert.Contains($"vfio device         {vfioDev}: no cdev (the kernel has no VFIO_DEVICE_CDEV: only the group node opens it)", output);
+                Assert.Contains($"vfio device        {vfioDev}: no cdev (the kernel has no VFIO_DEVICE_CDEV: only the group node opens it)", output);
             Assert.Equal(Guest.Kernel == "7.3", File.Exists($"/dev/vfio/devices/{vfioDev}"));
         }
         finally
