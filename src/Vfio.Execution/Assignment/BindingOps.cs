@@ -36,7 +36,7 @@ internal sealed class BindingOps(IKernel kernel, TimeSpan writeTimeout, Action<s
     public string? VirtioFeaturesOf(PciAddress a)
     {
         var dir = DevicePath(a);
-        var virtio = Files.List(dir).FirstOrDefault(n => n.StartsWith("virtio", StringComparison.Ordinal) && n.Length > 6 && char.IsAsciiDigit(n[6]));
+        var virtio = Files.List(dir).FirstOrDefault(Vfio.Host.Model.VirtioFunction.IsDeviceName);
         return virtio is null ? null : Files.ReadAttribute($"{dir}/{virtio}/features");
     }
 

@@ -22,6 +22,9 @@ public sealed record VirtioFunction(string Name, string? Driver, string? Feature
             ? null
             : Features[AccessPlatformBit] == '1';
 
+    /// <summary>True for the name of a virtio device directory under its PCI function (<c>virtio2</c>).</summary>
+    public static bool IsDeviceName(string name) => name.StartsWith("virtio", StringComparison.Ordinal) && name.Length > 6 && char.IsAsciiDigit(name[6]);
+
     /// <summary>True for a PCI vendor/device id in virtio's range (1af4:1000-107f).</summary>
     public static bool IsVirtioId(ushort? vendor, ushort? device) => vendor == 0x1af4 && device is >= 0x1000 and <= 0x107f;
 }

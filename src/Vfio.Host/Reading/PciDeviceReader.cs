@@ -86,7 +86,7 @@ internal static class PciDeviceReader
 
         var bars = details ? BarReader.Read(files, dir) : [];
         VirtioFunction? virtio = null;
-        if (driver == "virtio-pci" && files.List(dir).FirstOrDefault(n => n.StartsWith("virtio", StringComparison.Ordinal) && n.Length > 6 && char.IsAsciiDigit(n[6])) is { } vname)
+        if (driver == "virtio-pci" && files.List(dir).FirstOrDefault(VirtioFunction.IsDeviceName) is { } vname)
             virtio = new VirtioFunction(vname, files.ReadLinkName($"{dir}/{vname}/driver"), files.ReadAttribute($"{dir}/{vname}/features"));
 
         // A VFIO driver registers vfio-dev/vfioN: read wherever a driver is bound (one readdir).

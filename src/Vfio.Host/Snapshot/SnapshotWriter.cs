@@ -142,7 +142,7 @@ public sealed class SnapshotWriter
                     AddLinkIfLink($"{dir}/{entry}");
                 else if (entry == "vfio-dev")
                     foreach (var v in _files.List($"{dir}/vfio-dev")) AddDir($"{dir}/vfio-dev/{v}");
-                else if (entry.StartsWith("virtio", StringComparison.Ordinal) && entry.Length > 6 && char.IsAsciiDigit(entry[6]))
+                else if (Model.VirtioFunction.IsDeviceName(entry))
                 {
                     // virtio-pci's virtio device: what its driver negotiated (kernel-facts section 5a).
                     AddFile($"{dir}/{entry}/features", 4096);
