@@ -50,9 +50,10 @@ public sealed class VmAssignmentTests
         sed 's/^/qemu-err: /' /tmp/qemu.err
         """;
 
-    [Theory(SkipTestWithoutData = true), MemberData(nameof(RebootLab.CurrentKernel), MemberType = typeof(RebootLab))]
+    [Theory, MemberData(nameof(RebootLab.Kernels), MemberType = typeof(RebootLab))]
     public void A_64_GiB_bar_is_shown_refused_until_bound_and_placed_by_a_nested_vm_started_with_exactly_vm_args(string kernel)
     {
+        RebootLab.RequireCurrentKernel(kernel);
         using var lab = new RebootLab(kernel);
         var r = lab.BootOk("vm", GuestShell.Vfioctl + $"""
             vfioctl show {Device} | sed 's/^/show: /'
@@ -102,9 +103,10 @@ public sealed class VmAssignmentTests
         Assert.Equal("0", r.Value("restore-exit"));
     }
 
-    [Theory(SkipTestWithoutData = true), MemberData(nameof(RebootLab.CurrentKernel), MemberType = typeof(RebootLab))]
+    [Theory, MemberData(nameof(RebootLab.Kernels), MemberType = typeof(RebootLab))]
     public void A_guest_without_an_iommu_is_told_its_iommu_must_come_from_the_hypervisor(string kernel)
     {
+        RebootLab.RequireCurrentKernel(kernel);
         using var lab = new RebootLab(kernel);
         var r = lab.BootOk("basic", GuestShell.Vfioctl + """
             vfioctl groups 2>&1 | sed 's/^/groups: /'
