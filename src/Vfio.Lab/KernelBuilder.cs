@@ -30,10 +30,13 @@ public sealed record KernelRecipe(string SourcePackage, string Suite, string Con
     public string ConfigHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Config)))[..12];
 
     /// <summary>The settings the fragment asks for: "CONFIG_X=v" lines and "# CONFIG_X is not set" as "CONFIG_X=n".</summary>
-    public IReadOnlyList<(string Name, string Value)> Settings()
+    public IReadOnlyList<(string Name, string Value)> Settings() => ParseConfig(Config);
+
+    /// <summary>The settings of a kernel .config or fragment, in order; "is not set" reads as "n".</summary>
+    internal static List<(string Name, string Value)> ParseConfig(string text)
     {
         var result = new List<(string, string)>();
-        foreach (var raw in Config.Split('\n'))
+        foreach (var raw in text.Split('\n'))
         {
             var line = raw.Trim();
             if (line.StartsWith("# CONFIG_", StringComparison.Ordinal) && line.EndsWith(" is not set", StringComparison.Ordinal))
@@ -173,14 +176,7 @@ internal sealed class KernelBuilder
     internal static void CheckConfig(KernelRecipe recipe, string config)
     {
         var actual = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var raw in config.Split('\n'))
-        {
-            var line = raw.Trim();
-            if (line.StartsWith("# CONFIG_", StringComparison.Ordinal) && line.EndsWith(" is not set", StringComparison.Ordinal))
-                actual[line[2..^" is not set".Length]] = "n";
-            else if (line.StartsWith("CONFIG_", StringComparison.Ordinal) && line.IndexOf('=') is > 0 and var eq)
-                actual[line[..eq]] = line[(eq + 1)..];
-        }
+        foreach (var (name, value) in KernelRecipe.ParseConfig(config)) actual[name] = value;
         var lost = recipe.Settings()
             .Where(s => (actual.TryGetValue(s.Name, out var v) ? v : "n") != s.Value)
             .Select(s => $"{s.Name}={s.Value} (got {(actual.TryGetValue(s.Name, out var v) ? v : "not set")})")

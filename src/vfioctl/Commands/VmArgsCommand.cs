@@ -40,11 +40,12 @@ internal static class VmArgsCommand
         bool json = parse.GetValue(GlobalOptions.Json);
         using var view = HostView.Open(parse.GetValue(GlobalOptions.Root)!);
         var files = new HostFiles(view.Host.Root);
+        // The host model already knows each device's VFIO device and whether its cdev and /dev/iommu exist.
         var cdevs = ImmutableDictionary.CreateBuilder<PciAddress, string>();
-        if (files.Exists("/dev/iommu"))
+        if (view.Host.Iommufd)
             foreach (var a in targets)
-                if (files.List($"/sys/bus/pci/devices/{a}/vfio-dev").FirstOrDefault(n => n.StartsWith("vfio", StringComparison.Ordinal)) is { } cdev)
-                    cdevs[a] = $"/dev/vfio/devices/{cdev}";
+                if (view.Host.FindDevice(a) is { } d && view.Host.CdevOf(d) is { } cdev)
+                    cdevs[a] = cdev;
         var request = new VmArgsRequest
         {
             Devices = [.. targets],

@@ -48,6 +48,13 @@ public class CdevAndVariantTests
             Assert.Contains(cdev, output);
             using var groups = System.Text.Json.JsonDocument.Parse(Cli("--json", "groups").Out);
             Assert.True(groups.RootElement.GetProperty("iommu").GetProperty("iommufd").GetBoolean());
+
+            // vm-args gives a VMM the iommufd form when the cdev and /dev/iommu are there.
+            (code, output) = Cli("vm-args", Edu.ToString());
+            Assert.True(code == 0, output);
+            Assert.Contains("-object iommufd,id=vfioctl-iommufd0", output);
+            Assert.Contains($"-device vfio-pci,host={Edu},", output);
+            Assert.Contains(",iommufd=vfioctl-iommufd0", output);
         }
         finally
         {
