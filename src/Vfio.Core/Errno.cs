@@ -60,8 +60,12 @@ public enum Errno
     ENAMETOOLONG = 36,
     /// <summary>Function not implemented.</summary>
     ENOSYS = 38,
+    /// <summary>Message too long (iommufd: the caller's array is too small; the count needed is written back).</summary>
+    EMSGSIZE = 90,
     /// <summary>Operation not supported.</summary>
     EOPNOTSUPP = 95,
+    /// <summary>Address already in use (iommufd: an IOVA range taken or reserved).</summary>
+    EADDRINUSE = 98,
     /// <summary>Connection timed out; vfioctl also uses it for a kernel write that did not return in time.</summary>
     ETIMEDOUT = 110,
 }

@@ -38,7 +38,9 @@ public static class ErrnoInfo
         Errno.ERANGE => "ERANGE",
         Errno.ENAMETOOLONG => "ENAMETOOLONG",
         Errno.ENOSYS => "ENOSYS",
+        Errno.EMSGSIZE => "EMSGSIZE",
         Errno.EOPNOTSUPP => "EOPNOTSUPP",
+        Errno.EADDRINUSE => "EADDRINUSE",
         Errno.ETIMEDOUT => "ETIMEDOUT",
         _ => $"errno {(int)errno}",
     };

@@ -13,6 +13,9 @@ public sealed record KernelImage(KernelSeries Series, string Package, string Rel
     /// <summary>The modules tree with modules.dep, <c>lib/modules/RELEASE</c>.</summary>
     public string ModulesDirectory => Path.Combine(Directory, "lib", "modules", Release);
 
+    /// <summary>The uapi headers installed with the kernel (<c>usr/include</c>, from headers_install), when it has them: the lab's built kernels do.</summary>
+    public string? HeadersDirectory => System.IO.Directory.Exists(Path.Combine(Directory, "usr", "include", "linux")) ? Path.Combine(Directory, "usr", "include") : null;
+
     internal const string MetadataFile = "lab-kernel.txt";
 
     internal void WriteMetadata() =>

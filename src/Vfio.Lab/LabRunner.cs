@@ -334,6 +334,8 @@ public sealed class LabRunner
         Set("LAB_TERM", Environment.GetEnvironmentVariable("TERM") ?? "vt100");
         Set("LAB_UDEV", options.Udev ? "1" : "0");
         Set("LAB_DEBS", GuestPackages.Directory(cache));
+        // A kernel the lab built carries its uapi headers: tests check struct layouts against them.
+        if (kernel.HeadersDirectory is { } headers) Set("LAB_HEADERS", headers);
         WriteScript(Path.Combine(share, "run.env"), env.ToString());
         WriteScript(Path.Combine(share, "setup.sh"), GuestScripts.Setup);
         if (options.Topology.GuestSetup is { } topologySetup)

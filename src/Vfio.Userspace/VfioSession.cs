@@ -4,11 +4,13 @@ namespace Vfio.Userspace;
 
 /// <summary>
 /// Everything needed to drive one PCI device, owned together: the IOMMU context of the chosen backend
-/// and the open device. With the container backend (the default): finds the device's IOMMU group in
-/// sysfs, opens a container and the group, attaches the group, sets the type1v2 IOMMU and opens the
-/// device. Dispose releases in the order the kernel accepts (kernel-facts section 5): DMA buffers
-/// (unmapped while the container still has its IOMMU), the device, the container unset, the
-/// container, the group.
+/// and the open device. The container backend finds the device's IOMMU group in sysfs, opens a
+/// container and the group, attaches the group, sets the type1v2 IOMMU and opens the device; the
+/// iommufd backend opens /dev/iommu, allocates an I/O address space, opens the device's cdev, binds it
+/// and attaches it. <see cref="VfioBackend.Auto"/> (the default) takes iommufd where the kernel and the
+/// user allow it. Dispose releases in the order the kernel accepts (docs/kernel-facts.md sections 5 and
+/// 5b): DMA buffers (unmapped while the IOMMU context still exists), the device, then the backend
+/// (container unset, container, group; or the IOAS and the iommufd).
 /// </summary>
 public sealed class VfioSession : IDisposable
 {
@@ -17,16 +19,18 @@ public sealed class VfioSession : IDisposable
     private readonly SessionBackend _backend;
     private bool _disposed;
 
-    private VfioSession(PciAddress address, SessionBackend backend, VfioDevice device)
+    private VfioSession(PciAddress address, SessionBackend backend, VfioDevice device, string backendReason)
     {
         Address = address;
+        BackendReason = backendReason;
         _backend = backend;
         Device = device;
     }
 
     /// <summary>
-    /// Opens the device at <paramref name="address"/> with the default backend (the container), which must
-    /// already be bound to vfio-pci (this binds nothing; <c>vfioctl bind ADDR</c> does).
+    /// Opens the device at <paramref name="address"/> with the automatic backend choice (iommufd where
+    /// available, else the container). The device must already be bound to vfio-pci (this binds nothing;
+    /// <c>vfioctl bind ADDR</c> does).
     /// </summary>
     /// <param name="address">The device.</param>
     /// <param name="options">Options the kernel gets when the device is opened (a VF token), or null.</param>
@@ -39,9 +43,10 @@ public sealed class VfioSession : IDisposable
     /// The device must already be bound to vfio-pci (this binds nothing; <c>vfioctl bind ADDR</c> does).
     /// </summary>
     /// <param name="address">The device.</param>
-    /// <param name="options">The backend (<see cref="VfioBackend.Auto"/>: the container today) and the device-open options.</param>
+    /// <param name="options">The backend (<see cref="VfioBackend.Auto"/> by default) and the device-open options.</param>
     /// <exception cref="VfioException">With the step that failed and how to fix it (group missing or not granted, busy, not viable, ...);
-    /// <see cref="VfioErrorKind.NotSupported"/> for <see cref="VfioBackend.Iommufd"/>, which is not implemented yet.</exception>
+    /// for <see cref="VfioBackend.Iommufd"/> on a kernel or device without it, <see cref="VfioErrorKind.IommuUnavailable"/> or
+    /// <see cref="VfioErrorKind.NotSupported"/> with the reason.</exception>
     public static VfioSession Open(PciAddress address, VfioSessionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -50,15 +55,46 @@ public sealed class VfioSession : IDisposable
 
     internal static VfioSession Open(PciAddress address, VfioSessionOptions options, SystemPaths paths)
     {
-        SessionBackend backend = SessionBackend.Resolve(options.Backend, address) switch
+        switch (options.Backend)
         {
-            VfioBackend.Container => ContainerBackend.Open(address, paths),
-            var other => throw new System.Diagnostics.UnreachableException($"no session backend for {other}."),
-        };
+            case VfioBackend.Container:
+                return OpenIn(address, ContainerBackend.Open(address, paths), options, "the container backend was asked for");
+            case VfioBackend.Iommufd:
+                return OpenIn(address, IommufdBackend.Open(address, paths, options.Device), options, "the iommufd backend was asked for");
+            case VfioBackend.Auto:
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(options), options.Backend, "not a VfioBackend.");
+        }
+        // Auto: iommufd when this kernel and this user can use it for the device, else the container.
+        // A decline leaves nothing open, so the container starts from a clean slate.
+        var iommufd = IommufdBackend.TryOpen(address, paths, options.Device, out string reason);
+        if (iommufd is not null)
+        {
+            VfioDevice? device;
+            string? declined;
+            try
+            {
+                device = iommufd.OpenDevice(address, options.Device, mayDecline: true, out declined);
+            }
+            catch
+            {
+                iommufd.Dispose();
+                throw;
+            }
+            if (device is not null) return new VfioSession(address, iommufd, device, "iommufd: " + reason);
+            iommufd.Dispose();
+            reason = declined!;
+        }
+        return OpenIn(address, ContainerBackend.Open(address, paths), options, "container: " + reason);
+    }
+
+    private static VfioSession OpenIn(PciAddress address, SessionBackend backend, VfioSessionOptions options, string reason)
+    {
         try
         {
             var device = backend.OpenDevice(address, options.Device);
-            return new VfioSession(address, backend, device);
+            return new VfioSession(address, backend, device, reason);
         }
         catch
         {
@@ -70,11 +106,24 @@ public sealed class VfioSession : IDisposable
     /// <summary>The device address.</summary>
     public PciAddress Address { get; }
 
-    /// <summary>The backend the session uses (<see cref="VfioBackend.Container"/> today; never <see cref="VfioBackend.Auto"/>).</summary>
+    /// <summary>The backend the session uses (never <see cref="VfioBackend.Auto"/>).</summary>
     public VfioBackend Backend => _backend.Kind;
 
-    /// <summary>Where the device's DMA is mapped, whatever the backend (the container today).</summary>
+    /// <summary>
+    /// Why this backend: asked for by the caller, or what the automatic choice saw (e.g.
+    /// <c>container: /dev/iommu does not exist ...</c>), for logs and for users who wonder.
+    /// </summary>
+    public string BackendReason { get; }
+
+    /// <summary>Where the device's DMA is mapped, whatever the backend: a <see cref="VfioContainer"/> or an <see cref="IommufdIoas"/>.</summary>
     public DmaSpace Dma => _backend.Dma;
+
+    /// <summary>
+    /// The iommufd the device is bound to. Iommufd backend only: with the container backend this throws
+    /// <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public Iommufd Iommufd => (_backend as IommufdBackend)?.Iommufd
+        ?? throw new InvalidOperationException($"VfioSession.Iommufd exists only with the iommufd backend; this session uses {_backend.Kind}: use VfioSession.Dma for DMA.");
 
     /// <summary>
     /// The container (type1v2 IOMMU set). Container backend only: with another backend this throws

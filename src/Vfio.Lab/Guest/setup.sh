@@ -115,6 +115,7 @@ env -i \
     VFIOCTL_LAB_KERNEL="$LAB_KERNEL" \
     VFIOCTL_LAB_UDEV="$LAB_UDEV" \
     VFIOCTL_LAB_DEBS="$LAB_DEBS" \
+    VFIOCTL_LAB_HEADERS="${LAB_HEADERS:-}" \
     /bin/sh "$LAB/command.sh" < /dev/null
 rc=$?
 echo "$LAB_END$rc@@"

@@ -2,8 +2,8 @@ namespace Vfio.Userspace;
 
 /// <summary>
 /// An I/O address space a device's DMA goes through: where memory is mapped at an IOVA for the device,
-/// whatever the IOMMU backend. Today's only implementation is the type1 <see cref="VfioContainer"/>;
-/// iommufd's I/O address space will be another. Drivers that only map memory and hand IOVAs to a device
+/// whatever the IOMMU backend: the type1 <see cref="VfioContainer"/>, or an iommufd I/O address space
+/// (<see cref="IommufdIoas"/>). Drivers that only map memory and hand IOVAs to a device
 /// need nothing more than this (<see cref="VfioSession.Dma"/>, <see cref="VfioDevice.Dma"/>).
 /// </summary>
 /// <remarks>
@@ -16,10 +16,10 @@ public abstract class DmaSpace
     {
     }
 
-    /// <summary>The backend this space belongs to (<see cref="VfioBackend.Container"/> today; never <see cref="VfioBackend.Auto"/>).</summary>
+    /// <summary>The backend this space belongs to (never <see cref="VfioBackend.Auto"/>).</summary>
     public abstract VfioBackend Backend { get; }
 
-    /// <summary>The node the space was opened from: <c>/dev/vfio/vfio</c> for a container.</summary>
+    /// <summary>The node the space was opened from: <c>/dev/vfio/vfio</c> for a container, <c>/dev/iommu</c> for an IOAS.</summary>
     public abstract string Path { get; }
 
     /// <summary>
@@ -66,6 +66,8 @@ public abstract class DmaSpace
     /// <param name="dmaMask">The highest address the device can reach (edu: 0x0fffffff); null for no limit.</param>
     /// <param name="access">What the device may do with the memory.</param>
     /// <param name="pageSize">Huge, small, or automatic page choice.</param>
-    public DmaBuffer AllocateDma(nuint length, ulong? dmaMask = null, DmaAccess access = DmaAccess.ReadWrite, DmaPageSize pageSize = DmaPageSize.Auto) =>
-        DmaBuffer.Allocate(this, Iova, length, dmaMask ?? ulong.MaxValue, access, pageSize);
+    /// <param name="memory">Anonymous memory (the default), or a memfd (mapped by file on iommufd).</param>
+    public DmaBuffer AllocateDma(nuint length, ulong? dmaMask = null, DmaAccess access = DmaAccess.ReadWrite, DmaPageSize pageSize = DmaPageSize.Auto,
+        DmaMemory memory = DmaMemory.Anonymous) =>
+        DmaBuffer.Allocate(this, Iova, length, dmaMask ?? ulong.MaxValue, access, pageSize, memory);
 }

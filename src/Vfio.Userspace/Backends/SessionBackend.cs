@@ -18,15 +18,4 @@ internal abstract class SessionBackend : IDisposable
 
     /// <summary>Releases the IOMMU context; the device must be closed already. Never throws for an ordinary teardown.</summary>
     public abstract void Dispose();
-
-    /// <summary>The backend <paramref name="requested"/> stands for on this library.</summary>
-    /// <exception cref="VfioException"><see cref="VfioErrorKind.NotSupported"/> for iommufd, which is not implemented yet.</exception>
-    public static VfioBackend Resolve(VfioBackend requested, PciAddress address) => requested switch
-    {
-        VfioBackend.Auto or VfioBackend.Container => VfioBackend.Container,
-        VfioBackend.Iommufd => throw new VfioException(VfioErrorKind.NotSupported, "open with the iommufd backend", address.ToString(), 0,
-            "this library does not implement the iommufd backend yet (an I/O address space on /dev/iommu and the device node /dev/vfio/devices/vfioN).",
-            "open with VfioBackend.Auto or VfioBackend.Container: the group/container API with the type1 IOMMU, which every kernel with VFIO has."),
-        _ => throw new ArgumentOutOfRangeException(nameof(requested), requested, "not a VfioBackend."),
-    };
 }

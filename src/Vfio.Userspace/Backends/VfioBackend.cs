@@ -7,8 +7,10 @@ namespace Vfio.Userspace;
 public enum VfioBackend
 {
     /// <summary>
-    /// Let the library choose. Today that is always <see cref="Container"/>; when iommufd is implemented it
-    /// stays the container unless the session is asked for iommufd. A <see cref="DmaSpace"/> never reports it.
+    /// Let the library choose: <see cref="Iommufd"/> when <c>/dev/iommu</c> and the device's cdev exist and
+    /// this user can open them (and, with a VF token, the kernel's cdev bind takes one: 6.17), else
+    /// <see cref="Container"/>. Declining iommufd leaves nothing open. <see cref="VfioSession.BackendReason"/>
+    /// says what was seen. A <see cref="DmaSpace"/> never reports it.
     /// </summary>
     Auto,
 
@@ -21,8 +23,9 @@ public enum VfioBackend
 
     /// <summary>
     /// iommufd: an I/O address space on <c>/dev/iommu</c> and the device's own node
-    /// <c>/dev/vfio/devices/vfioN</c>, with no group fd. Not implemented yet: asking for it fails with a
-    /// <see cref="VfioException"/> of kind <see cref="VfioErrorKind.NotSupported"/>.
+    /// <c>/dev/vfio/devices/vfioN</c>, bound to the iommufd and attached to the space, with no group fd
+    /// (<see cref="Vfio.Userspace.Iommufd"/>, <see cref="IommufdIoas"/>). Needs a kernel with CONFIG_IOMMUFD and
+    /// CONFIG_VFIO_DEVICE_CDEV (6.6 and later; not Debian's kernels up to 7.2).
     /// </summary>
     Iommufd,
 }

@@ -49,6 +49,12 @@ public sealed unsafe class VfioDevice : IDisposable
     /// </summary>
     public DmaSpace Dma { get; }
 
+    /// <summary>The device's id in its iommufd (VFIO_DEVICE_BIND_IOMMUFD's out_devid) when opened through its cdev; null through a group.</summary>
+    public uint? IommufdDeviceId { get; internal init; }
+
+    /// <summary>The cdev the device was opened through (<c>/dev/vfio/devices/vfioN</c>), or null when opened through its group.</summary>
+    public string? Cdev { get; internal init; }
+
     /// <summary>VFIO_DEVICE_GET_INFO (read once at open).</summary>
     public VfioDeviceInfo Info { get; }
 

@@ -14,8 +14,11 @@ public sealed unsafe class DmaBuffer : IDisposable
 
     private int _disposed;
 
-    internal DmaBuffer(DmaSpace space, IovaAllocator? allocator, MappedMemoryHandle memory, ulong iova, nuint length, nuint pageSize, DmaAccess access)
+    internal DmaBuffer(DmaSpace space, IovaAllocator? allocator, MappedMemoryHandle memory, ulong iova, nuint length, nuint pageSize, DmaAccess access,
+        FileDescriptorHandle? file = null, bool mappedByFile = false)
     {
+        FileHandle = file;
+        MappedByFile = mappedByFile;
         Space = space;
         Allocator = allocator;
         Memory = memory;
@@ -28,6 +31,19 @@ public sealed unsafe class DmaBuffer : IDisposable
     internal DmaSpace Space { get; }
     internal IovaAllocator? Allocator { get; }
     internal MappedMemoryHandle Memory { get; }
+    internal FileDescriptorHandle? FileHandle { get; }
+
+    /// <summary>What backs the buffer: anonymous memory, or a memfd.</summary>
+    public DmaMemory Kind => FileHandle is null ? DmaMemory.Anonymous : DmaMemory.Memfd;
+
+    /// <summary>
+    /// Whether the device mapping was made from the file (IOMMU_IOAS_MAP_FILE, iommufd) rather than from
+    /// this process's address (VFIO_IOMMU_MAP_DMA or IOMMU_IOAS_MAP).
+    /// </summary>
+    public bool MappedByFile { get; }
+
+    /// <summary>The memfd behind a <see cref="DmaMemory.Memfd"/> buffer (null otherwise), e.g. to share the memory with another process; owned by the buffer.</summary>
+    public System.Runtime.InteropServices.SafeHandle? File => FileHandle;
 
     /// <summary>Raised after Dispose has unmapped the buffer (the session uses it to forget the buffer).</summary>
     internal event Action<DmaBuffer>? Disposed;
@@ -75,10 +91,11 @@ public sealed unsafe class DmaBuffer : IDisposable
         return Iova + offset;
     }
 
-    internal static DmaBuffer Allocate(DmaSpace space, IovaAllocator allocator, nuint length, ulong dmaMask, DmaAccess access, DmaPageSize pageSize)
+    internal static DmaBuffer Allocate(DmaSpace space, IovaAllocator allocator, nuint length, ulong dmaMask, DmaAccess access, DmaPageSize pageSize, DmaMemory kind)
     {
         ArgumentOutOfRangeException.ThrowIfZero(length);
         if ((access & DmaAccess.ReadWrite) == 0) throw new ArgumentException("the device needs read or write access.", nameof(access));
+        if (kind == DmaMemory.Memfd) return AllocateMemfd(space, allocator, length, dmaMask, access, pageSize);
         nuint page = (nuint)Environment.SystemPageSize;
         MappedMemoryHandle? memory = null;
         nuint used = 0;
@@ -135,6 +152,85 @@ public sealed unsafe class DmaBuffer : IDisposable
         return new DmaBuffer(space, allocator, memory, iova, total, used, access);
     }
 
+    /// <summary>
+    /// A memfd buffer: memfd_create (MFD_HUGETLB with 2 MiB pages when asked or when the length suits and
+    /// the pool has pages), sized, mapped shared and populated for the CPU, then mapped for the device by
+    /// file on iommufd and by address elsewhere.
+    /// </summary>
+    private static DmaBuffer AllocateMemfd(DmaSpace space, IovaAllocator allocator, nuint length, ulong dmaMask, DmaAccess access, DmaPageSize pageSize)
+    {
+        nuint page = (nuint)Environment.SystemPageSize;
+        bool tryHuge = pageSize == DmaPageSize.Huge || (pageSize == DmaPageSize.Auto && length >= HugePageSize);
+        FileDescriptorHandle? file = null;
+        MappedMemoryHandle? memory = null;
+        nuint used = page;
+        Errno errno = 0;
+        if (tryHuge)
+        {
+            used = HugePageSize;
+            (file, memory, errno) = MemfdMap(RoundUp(length, used), Libc.MFD_CLOEXEC | Libc.MFD_HUGETLB | (21u << Libc.MAP_HUGE_SHIFT));
+            if (memory is null && pageSize == DmaPageSize.Huge)
+                throw new VfioException(VfioErrorKind.MapFailed, "memfd_create(MFD_HUGETLB)", null, errno,
+                    $"no hugetlb memfd of {RoundUp(length, used)} bytes (2 MiB pages) could be created and populated.",
+                    "reserve huge pages as root: `echo N > /proc/sys/vm/nr_hugepages`, or use DmaPageSize.Auto.");
+        }
+        if (memory is null)
+        {
+            used = page;
+            (file, memory, errno) = MemfdMap(RoundUp(length, used), Libc.MFD_CLOEXEC);
+            if (memory is null)
+                throw new VfioException(VfioErrorKind.MapFailed, "memfd_create", null, errno, $"could not create and map a memfd of {RoundUp(length, used)} bytes.");
+        }
+        nuint total = memory.Length;
+        Libc.Madvise((nint)memory.Pointer, total, Libc.MADV_DONTFORK);
+        ulong iova;
+        try
+        {
+            iova = allocator.Allocate(total, used, dmaMask);
+        }
+        catch
+        {
+            memory.Dispose();
+            file!.Dispose();
+            throw;
+        }
+        bool byFile = space is IommufdIoas;
+        try
+        {
+            if (space is IommufdIoas ioas) ioas.MapFile(file!, 0, iova, total, access);
+            else space.MapDma((nuint)memory.Pointer, iova, total, access);
+        }
+        catch
+        {
+            allocator.Free(iova);
+            memory.Dispose();
+            file!.Dispose();
+            throw;
+        }
+        return new DmaBuffer(space, allocator, memory, iova, total, used, access, file, byFile);
+    }
+
+    private static (FileDescriptorHandle? File, MappedMemoryHandle? Memory, Errno Errno) MemfdMap(nuint size, uint flags)
+    {
+        int fd = Libc.MemfdCreate("vfio-dma", flags);
+        if (fd < 0) return (null, null, ErrnoInfo.FromLastPInvokeError());
+        var file = new FileDescriptorHandle(fd);
+        if (Libc.Ftruncate(fd, (long)size) != 0)
+        {
+            var e = ErrnoInfo.FromLastPInvokeError();
+            file.Dispose();
+            return (null, null, e);
+        }
+        // Shared, so the CPU writes into the file's pages, the ones the device is given.
+        var memory = MappedMemoryHandle.Map(size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_POPULATE, file, 0, out var errno);
+        if (memory is null)
+        {
+            file.Dispose();
+            return (null, null, errno);
+        }
+        return (file, memory, 0);
+    }
+
     private static nuint RoundUp(nuint value, nuint unit) => (value + unit - 1) / unit * unit;
 
     /// <summary>Unmaps the DMA, frees the IOVA, then unmaps the memory. Idempotent.</summary>
@@ -157,6 +253,7 @@ public sealed unsafe class DmaBuffer : IDisposable
         }
         if (unmapped) Allocator?.Free(Iova);
         Memory.Dispose();
+        FileHandle?.Dispose();
         Disposed?.Invoke(this);
     }
 }

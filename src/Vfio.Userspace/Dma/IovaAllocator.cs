@@ -57,8 +57,8 @@ public sealed class IovaAllocator
     /// <summary>The allocation granule (IOMMU page size).</summary>
     public ulong Granule { get; }
 
-    /// <summary>The valid ranges, sorted and merged, trimmed to whole granules.</summary>
-    public IReadOnlyList<IovaRange> Ranges { get; }
+    /// <summary>The valid ranges, sorted and merged, trimmed to whole granules (narrowed by <see cref="Restrict"/>).</summary>
+    public IReadOnlyList<IovaRange> Ranges { get; private set; }
 
     /// <summary>Bytes not allocated (saturating at ulong.MaxValue).</summary>
     public ulong FreeBytes
@@ -138,6 +138,51 @@ public sealed class IovaAllocator
             }
         }
         return false;
+    }
+
+    /// <summary>
+    /// Narrows the allocator to <paramref name="valid"/>: free IOVA outside those ranges is withdrawn
+    /// (an iommufd IOAS narrows when another device is attached to it). Live allocations are left alone:
+    /// the kernel refuses an attach whose reserved regions overlap a mapping.
+    /// </summary>
+    /// <param name="valid">The ranges now valid (inclusive ends).</param>
+    public void Restrict(IEnumerable<IovaRange> valid)
+    {
+        ArgumentNullException.ThrowIfNull(valid);
+        var ok = valid.OrderBy(r => r.Start).ToList();
+        static List<IovaRange> Intersect(IEnumerable<IovaRange> have, List<IovaRange> ok, ulong granule)
+        {
+            var result = new List<IovaRange>();
+            foreach (var f in have)
+                foreach (var v in ok)
+                {
+                    ulong start = Math.Max(f.Start, v.Start), end = Math.Min(f.End, v.End);
+                    if (start > end) continue;
+                    // Whole granules only, as in the constructor.
+                    ulong s = AlignUp(start, granule, out bool overflow);
+                    if (overflow) continue;
+                    ulong e;
+                    if (end == ulong.MaxValue)
+                    {
+                        e = end;
+                    }
+                    else
+                    {
+                        ulong top = (end + 1) & ~(granule - 1);
+                        if (top <= s) continue;
+                        e = top - 1;
+                    }
+                    result.Add(new IovaRange(s, e));
+                }
+            return result;
+        }
+        lock (_gate)
+        {
+            var free = Intersect(_free, ok, Granule);
+            _free.Clear();
+            _free.AddRange(free);
+            Ranges = Intersect(Ranges, ok, Granule);
+        }
     }
 
     /// <summary>Returns an allocation made here (by its start IOVA) for reuse.</summary>

@@ -71,14 +71,14 @@ internal static class VfioErrors
         return new VfioException(VfioErrorKind.GroupNotViable, "VFIO_GROUP_SET_CONTAINER", node, Errno.EPERM, detail, hint);
     }
 
-    /// <summary>VFIO_IOMMU_MAP_DMA failed with ENOMEM: pinning would exceed RLIMIT_MEMLOCK.</summary>
-    public static VfioException Memlock(ulong iova, ulong length, ulong soft, ulong hard)
+    /// <summary>A DMA map (VFIO_IOMMU_MAP_DMA, IOMMU_IOAS_MAP, IOMMU_IOAS_MAP_FILE) failed with ENOMEM: pinning would exceed RLIMIT_MEMLOCK.</summary>
+    public static VfioException Memlock(ulong iova, ulong length, ulong soft, ulong hard, string operation = "VFIO_IOMMU_MAP_DMA", string node = "/dev/vfio/vfio")
     {
         string detail = string.Create(Inv,
             $"pinning {length} bytes at IOVA 0x{iova:x} exceeded RLIMIT_MEMLOCK (soft {FormatLimit(soft)}, hard {FormatLimit(hard)}); every mapping of this process counts against it.");
         string hint = string.Create(Inv,
             $"raise RLIMIT_MEMLOCK for this process: `prlimit --pid {Environment.ProcessId} --memlock=BYTES:BYTES` as root, `ulimit -l KIB` in the shell that starts it, LimitMEMLOCK= in a systemd unit or a memlock line in /etc/security/limits.conf; a process with CAP_IPC_LOCK (root) has no limit.");
-        return new VfioException(VfioErrorKind.MemlockLimit, "VFIO_IOMMU_MAP_DMA", "/dev/vfio/vfio", Errno.ENOMEM, detail, hint);
+        return new VfioException(VfioErrorKind.MemlockLimit, operation, node, Errno.ENOMEM, detail, hint);
     }
 
     public static string FormatLimit(ulong bytes) =>

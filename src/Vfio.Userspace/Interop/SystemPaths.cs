@@ -24,6 +24,29 @@ internal sealed class SystemPaths(string root)
 
     public string ContainerNode => Path.Combine(Root, "dev/vfio/vfio");
 
+    /// <summary>The iommufd node under this root.</summary>
+    public string IommufdNode => Path.Combine(Root, "dev/iommu");
+
+    /// <summary>A device cdev node under this root, <c>/dev/vfio/devices/vfioN</c>.</summary>
+    public string DeviceCdevNode(string cdev) => Path.Combine(Root, "dev/vfio/devices", cdev);
+
+    /// <summary>
+    /// The device's VFIO cdev name (<c>vfioN</c>, from <c>/sys/bus/pci/devices/ADDR/vfio-dev/</c>), or null
+    /// when it has none: not bound to a vfio driver, or a kernel without CONFIG_VFIO_DEVICE_CDEV.
+    /// </summary>
+    public string? CdevOf(string device)
+    {
+        var dir = Path.Combine(PciDevice(device), "vfio-dev");
+        try
+        {
+            return Directory.Exists(dir)
+                ? Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).FirstOrDefault(n => n is not null && n.StartsWith("vfio", StringComparison.Ordinal))
+                : null;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
     /// <summary>The IOMMU group number of a PCI device, null when it has none; throws DirectoryNotFound when the device is missing.</summary>
     public int? GroupOf(string device)
     {

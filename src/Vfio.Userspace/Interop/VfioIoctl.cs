@@ -36,6 +36,10 @@ internal static class VfioIoctl
     public const nuint VFIO_DEVICE_GET_PCI_HOT_RESET_INFO = 0x3B70;
     public const nuint VFIO_DEVICE_PCI_HOT_RESET = 0x3B71;
     public const nuint VFIO_DEVICE_FEATURE = 0x3B75;
+    // The device cdev (6.6): bind to an iommufd, attach to / detach from an IOAS or page table.
+    public const nuint VFIO_DEVICE_BIND_IOMMUFD = 0x3B76;
+    public const nuint VFIO_DEVICE_ATTACH_IOMMUFD_PT = 0x3B77;
+    public const nuint VFIO_DEVICE_DETACH_IOMMUFD_PT = 0x3B78;
     public const nuint VFIO_IOMMU_GET_INFO = 0x3B70;
     public const nuint VFIO_IOMMU_MAP_DMA = 0x3B71;
     public const nuint VFIO_IOMMU_UNMAP_DMA = 0x3B72;
@@ -67,6 +71,11 @@ internal static class VfioIoctl
     public const uint VFIO_IRQ_SET_ACTION_MASK = 1 << 3;
     public const uint VFIO_IRQ_SET_ACTION_UNMASK = 1 << 4;
     public const uint VFIO_IRQ_SET_ACTION_TRIGGER = 1 << 5;
+
+    public const uint VFIO_DEVICE_BIND_FLAG_TOKEN = 1 << 0;
+
+    public const uint VFIO_PCI_HOT_RESET_FLAG_DEV_ID = 1 << 0;
+    public const uint VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED = 1 << 1;
 
     public const uint VFIO_DEVICE_FEATURE_GET = 1 << 16;
     public const uint VFIO_DEVICE_FEATURE_SET = 1 << 17;
