@@ -94,7 +94,7 @@ internal sealed class EduChecks(VfioSession session, MmioRegion bar0, TextWriter
         using var target = session.AllocateDma(TransferSize, DmaMask);
         target.Span.Fill(0xa5);
         ulong hole = target.Iova;
-        ulong unmapped = session.Container.UnmapDma(hole, target.Length);
+        ulong unmapped = session.Dma.UnmapDma(hole, target.Length);
         bool finished = await DmaAsync(msi, DeviceBuffer, hole, TransferSize, toRam: true);
         int changed = 0;
         foreach (byte b in target.Span) if (b != 0xa5) changed++;

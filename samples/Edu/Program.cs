@@ -1,20 +1,20 @@
-using Vfio;
+using Vfio.Samples;
 using Vfio.Samples.Edu;
 using Vfio.Userspace;
 
 // A userspace driver for QEMU's edu device. It expects the device already bound to vfio-pci
 // (`vfioctl bind ADDR`) and binds nothing itself. Exit: 0 every check passed, 1 a check or the
 // device failed, 2 usage.
-if (args.Length != 1 || !PciAddress.TryParse(args[0], out var address))
+if (!SampleCommandLine.TryParse(args, out var address, out var options))
 {
-    Console.Error.WriteLine("usage: Edu ADDRESS   (the edu device's PCI address, e.g. 0000:00:02.0, bound to vfio-pci)");
+    Console.Error.WriteLine($"usage: Edu {SampleCommandLine.Usage}   (the edu device's PCI address, e.g. 0000:00:02.0, bound to vfio-pci)");
     return 2;
 }
 
 try
 {
-    using var session = VfioSession.Open(address);
-    Console.WriteLine($"edu {address}: IOMMU group {session.Group.Number}, {session.Device.Info.RegionCount} regions, {session.Device.Info.IrqCount} IRQ indexes");
+    using var session = VfioSession.Open(address, options);
+    Console.WriteLine($"edu {address}: {SampleCommandLine.Describe(session)}; {session.Device.Info.RegionCount} regions, {session.Device.Info.IrqCount} IRQ indexes");
     using var bar0 = session.Device.MapBar(0);
     var checks = new EduChecks(session, bar0, Console.Out);
     checks.Identify();

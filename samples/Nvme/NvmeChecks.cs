@@ -128,7 +128,7 @@ internal sealed class NvmeChecks(VfioSession session, MmioRegion bar0, TextWrite
         ulong first = (ulong)(PatternOffset / ns.BlockSize);
         int blocks = (int)(PatternBytes / ns.BlockSize);
 
-        using var source = session.Container.AllocateDma((nuint)PatternBytes, access: DmaAccess.DeviceRead);
+        using var source = session.Dma.AllocateDma((nuint)PatternBytes, access: DmaAccess.DeviceRead);
         BlockPattern.Fill(source.Span, ns.BlockSize, runId, first);
         var writeChunks = Chunks(WriteChunks, blocks, io.MaxBlocksPerCommand);
         var clock = Stopwatch.StartNew();
@@ -141,7 +141,7 @@ internal sealed class NvmeChecks(VfioSession session, MmioRegion bar0, TextWrite
         await io.FlushAsync();
         Report(true, "flush", "Flush completed");
 
-        using var back = session.Container.AllocateDma((nuint)PatternBytes, access: DmaAccess.DeviceWrite);
+        using var back = session.Dma.AllocateDma((nuint)PatternBytes, access: DmaAccess.DeviceWrite);
         back.Span.Fill(0xee);
         var readChunks = Chunks(ReadChunks, blocks, io.MaxBlocksPerCommand);
         clock.Restart();
@@ -160,7 +160,7 @@ internal sealed class NvmeChecks(VfioSession session, MmioRegion bar0, TextWrite
             : "read back differs: " + string.Join("; ", problems));
 
         // The first LBA past the end of the namespace: the controller must refuse, and say why.
-        using var scratch = session.Container.AllocateDma((nuint)ns.BlockSize, access: DmaAccess.DeviceWrite);
+        using var scratch = session.Dma.AllocateDma((nuint)ns.BlockSize, access: DmaAccess.DeviceWrite);
         var status = await io.SingleAsync(NvmOpcode.Read, ns.SizeInBlocks, 1, scratch);
         bool refused = status.SameCodeAs(NvmeStatus.LbaOutOfRange);
         Report(refused, "out-of-range",

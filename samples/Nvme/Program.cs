@@ -1,14 +1,14 @@
 using System.Globalization;
-using Vfio;
+using Vfio.Samples;
 using Vfio.Samples.Nvme;
 using Vfio.Userspace;
 
 // A userspace NVMe driver. It expects the controller already bound to vfio-pci (`vfioctl bind
 // ADDR`) and binds nothing itself. Exit: 0 every check passed, 1 a check or the device failed,
 // 2 usage.
-if (args.Length != 1 || !PciAddress.TryParse(args[0], out var address))
+if (!SampleCommandLine.TryParse(args, out var address, out var options))
 {
-    Console.Error.WriteLine("usage: Nvme ADDRESS   (the NVMe controller's PCI address, e.g. 0000:01:00.0, bound to vfio-pci)");
+    Console.Error.WriteLine($"usage: Nvme {SampleCommandLine.Usage}   (the NVMe controller's PCI address, e.g. 0000:01:00.0, bound to vfio-pci)");
     return 2;
 }
 
@@ -16,7 +16,7 @@ var inv = CultureInfo.InvariantCulture;
 VfioSession session;
 try
 {
-    session = VfioSession.Open(address);
+    session = VfioSession.Open(address, options);
 }
 catch (VfioException e)
 {
@@ -29,7 +29,7 @@ using (session)
     NvmeChecks? checks = null;
     try
     {
-        Console.WriteLine($"nvme {address}: IOMMU group {session.Group.Number}, {session.Device.Info.RegionCount} regions, {session.Device.Info.IrqCount} IRQ indexes");
+        Console.WriteLine($"nvme {address}: {SampleCommandLine.Describe(session)}; {session.Device.Info.RegionCount} regions, {session.Device.Info.IrqCount} IRQ indexes");
         using var bar0 = session.Device.MapBar(0);
         checks = new NvmeChecks(session, bar0, Console.Out);
         checks.PciFunction();

@@ -47,7 +47,10 @@ internal sealed class IommufdBackend : SessionBackend
     /// opening anything): /dev/iommu, the device's cdev in sysfs and its node must exist, and a VF
     /// token needs a kernel whose cdev bind takes one.
     /// </summary>
-    internal static string? Unavailable(PciAddress address, SystemPaths paths, VfioDeviceOptions? options)
+    internal static string? Unavailable(PciAddress address, SystemPaths paths, VfioDeviceOptions? options) =>
+        Unavailable(address, paths, options, KernelVersion);
+
+    internal static string? Unavailable(PciAddress address, SystemPaths paths, VfioDeviceOptions? options, Version? kernel)
     {
         string name = address.ToString();
         if (!File.Exists(paths.IommufdNode))
@@ -56,7 +59,7 @@ internal sealed class IommufdBackend : SessionBackend
             return $"{name} has no VFIO device cdev (/sys/bus/pci/devices/{name}/vfio-dev/ is missing: the kernel lacks CONFIG_VFIO_DEVICE_CDEV, or the device is not on a vfio driver)";
         if (!File.Exists(paths.DeviceCdevNode(cdev)))
             return $"/dev/vfio/devices/{cdev} does not exist";
-        if (options?.VfToken is not null && KernelVersion is { } k && k < BindTokenKernel)
+        if (options?.VfToken is not null && kernel is { } k && k < BindTokenKernel)
             return string.Create(CultureInfo.InvariantCulture, $"a VF token is given and this kernel ({k}) cannot pass it in the cdev bind (VFIO_DEVICE_BIND_FLAG_TOKEN came in {BindTokenKernel})");
         return null;
     }
@@ -187,6 +190,11 @@ internal sealed class IommufdBackend : SessionBackend
         const string op = "VFIO_DEVICE_BIND_IOMMUFD";
         bool isVf = false;
         try { isVf = _paths.IsVirtualFunction(name); } catch (IOException) { }
+        // The kernel's DMA ownership claim fails with EPERM when a member of the group is on a kernel
+        // driver that owns DMA (seen on 7.3); explained like the container's refusal, naming the member.
+        if (errno is Errno.EPERM or Errno.EBUSY && NotViable(name, node, op, errno) is { } notViable) throw notViable;
+        // EBUSY with no such member: the group is open through the legacy API (the bind blocks the group).
+        if (errno == Errno.EBUSY) throw BusyError(name, node, errno, op);
         throw errno switch
         {
             Errno.EACCES => new VfioException(VfioErrorKind.VfTokenRejected, op, name, errno,
@@ -203,6 +211,19 @@ internal sealed class IommufdBackend : SessionBackend
                 $"move the whole group to userspace: `vfioctl bind {name}` binds every member."),
             _ => new VfioException(VfioErrorKind.DeviceOpenFailed, op, name, errno, $"the kernel refused to bind {node} to the iommufd."),
         };
+    }
+
+    /// <summary>
+    /// The bind's EPERM (or EBUSY) when the group has a member on a kernel driver that owns DMA (the kernel's DMA
+    /// ownership claim fails then), explained like the container's EPERM; null when no member blocks.
+    /// </summary>
+    private VfioException? NotViable(string name, string node, string op, Errno errno)
+    {
+        int? group = null;
+        try { group = _paths.GroupOf(name); } catch (DirectoryNotFoundException) { }
+        if (group is not { } g) return null;
+        var members = _paths.Members(g);
+        return members.Any(m => !m.AllowsUserOwnership) ? VfioErrors.NotViable(g, members, op, errno, node) : null;
     }
 
     private unsafe void Attach(FileDescriptorHandle device, string name, string node)
@@ -236,15 +257,15 @@ internal sealed class IommufdBackend : SessionBackend
         };
     }
 
-    private VfioException BusyError(string name, string node, Errno errno)
+    private VfioException BusyError(string name, string node, Errno errno, string? op = null)
     {
         // A cdev open is refused while the device's group is open through the legacy API.
         int? group = null;
         try { group = _paths.GroupOf(name); } catch (DirectoryNotFoundException) { }
         var holders = group is { } g ? _paths.Holders(SystemPaths.KernelGroupNode(g)) : [];
-        string who = holders.Count == 0 ? "" : " Held by " + string.Join(", ", holders.Select(h => $"pid {h.Pid} ({h.Command})")) + ".";
-        return new VfioException(VfioErrorKind.DeviceOpenFailed, "open " + node, name, errno,
-            $"{name} is in use through its group node{(group is { } n ? $" /dev/vfio/{n}" : "")}: the kernel does not open a device's cdev while its group is open.{who}",
+        string whoLower = holders.Count == 0 ? "" : " It is held by " + string.Join(", ", holders.Select(h => $"pid {h.Pid} ({h.Command}){(h.Pid == Environment.ProcessId ? " = this process" : "")}")) + ".";
+        return new VfioException(VfioErrorKind.GroupBusy, op ?? "open " + node, name, errno,
+            $"{name} is in use through its group node{(group is { } n ? $" /dev/vfio/{n}" : "")} (or another open of {node}): the kernel does not open a device's cdev while its group is open.{whoLower}",
             "close the group (or stop the program holding it), then retry.");
     }
 

@@ -57,10 +57,13 @@ internal static class VfioErrors
         }
     }
 
-    /// <summary>VFIO_GROUP_SET_CONTAINER failed with EPERM: a member's kernel driver owns DMA.</summary>
-    public static VfioException NotViable(int group, IReadOnlyList<VfioGroupMember> members)
+    /// <summary>
+    /// A member's kernel driver owns DMA: VFIO_GROUP_SET_CONTAINER failed with EPERM, or (iommufd)
+    /// VFIO_DEVICE_BIND_IOMMUFD with EBUSY.
+    /// </summary>
+    public static VfioException NotViable(int group, IReadOnlyList<VfioGroupMember> members, string operation = "VFIO_GROUP_SET_CONTAINER", Errno errno = Errno.EPERM, string? node = null)
     {
-        var node = SystemPaths.KernelGroupNode(group);
+        node ??= SystemPaths.KernelGroupNode(group);
         var blockers = members.Where(m => !m.AllowsUserOwnership).ToList();
         string detail = blockers.Count == 0
             ? $"IOMMU group {group} is not viable (the kernel says a member's driver owns DMA; sysfs shows no blocker now: {string.Join(", ", members.Select(Describe))})."
@@ -68,7 +71,7 @@ internal static class VfioErrors
         string hint = blockers.Count == 0
             ? "check the group's drivers with `vfioctl show` and retry."
             : $"move the whole group to userspace: `vfioctl bind {string.Join(' ', blockers.Select(b => b.Name))}` (vfio-pci), or fence a member the program does not drive with `--fence ADDRESS` (pci-stub).";
-        return new VfioException(VfioErrorKind.GroupNotViable, "VFIO_GROUP_SET_CONTAINER", node, Errno.EPERM, detail, hint);
+        return new VfioException(VfioErrorKind.GroupNotViable, operation, node, errno, detail, hint);
     }
 
     /// <summary>A DMA map (VFIO_IOMMU_MAP_DMA, IOMMU_IOAS_MAP, IOMMU_IOAS_MAP_FILE) failed with ENOMEM: pinning would exceed RLIMIT_MEMLOCK.</summary>

@@ -10,15 +10,15 @@ namespace Vfio.RealKernel.Tests.Userspace;
 [Trait("topology", "basic")]
 public sealed class DmaAccessTests
 {
-    [Fact]
-    public async Task A_device_read_only_buffer_filled_after_allocation_reaches_the_device_with_its_bytes()
+    [Theory, MemberData(nameof(Backends.ForThisKernel), MemberType = typeof(Backends))]
+    public async Task A_device_read_only_buffer_filled_after_allocation_reaches_the_device_with_its_bytes(VfioBackend backend)
     {
         Guest.Require("basic");
-        using var edu = EduDma.Open();
+        using var edu = EduDma.Open(backend);
         var (session, bar, irq) = (edu.Session, edu.Bar, edu.Irq);
         // Nothing touches the source before it is mapped: the CPU writes it only afterwards.
-        using var source = session.Container.AllocateDma(Edu.Transfer, Edu.DmaMask, DmaAccess.DeviceRead);
-        using var back = session.Container.AllocateDma(Edu.Transfer, Edu.DmaMask, DmaAccess.DeviceWrite);
+        using var source = session.Dma.AllocateDma(Edu.Transfer, Edu.DmaMask, DmaAccess.DeviceRead);
+        using var back = session.Dma.AllocateDma(Edu.Transfer, Edu.DmaMask, DmaAccess.DeviceWrite);
         var bytes = new byte[Edu.Transfer];
         new Random(7).NextBytes(bytes);
         bytes.CopyTo(source.Span);

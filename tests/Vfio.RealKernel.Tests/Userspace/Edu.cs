@@ -53,14 +53,14 @@ internal sealed class EduDma : IDisposable
     private EduDma(VfioBinding binding, VfioSession session, MmioRegion bar, InterruptVector irq) =>
         (_binding, Session, Bar, Irq) = (binding, session, bar, irq);
 
-    public static EduDma Open()
+    public static EduDma Open(VfioBackend backend = VfioBackend.Auto)
     {
         var binding = VfioBinding.ToVfio(Edu.Alone);
         VfioSession? session = null;
         MmioRegion? bar = null;
         try
         {
-            session = VfioSession.Open(Edu.Alone);
+            session = VfioSession.Open(Edu.Alone, new VfioSessionOptions { Backend = backend });
             bar = session.Device.MapBar(0);
             session.Device.Config.EnableBusMaster();
             var irq = session.Device.Interrupts.EnableMsi(1)[0];

@@ -30,12 +30,13 @@ public sealed partial class NvmeSampleTests
         return dll;
     }
 
-    private static (int Code, string Output) Sample(PciAddress address) => Guest.Run(Dotnet, Artifact("Nvme"), address.ToString());
+    private static (int Code, string Output) Sample(PciAddress address, Vfio.Userspace.VfioBackend backend = Vfio.Userspace.VfioBackend.Auto) =>
+        Guest.Run(Dotnet, Artifact("Nvme"), address.ToString(), "--backend", backend.ToString().ToLowerInvariant());
 
     private static (int Code, string Output) Vfioctl(params string[] args) => Guest.Run(Dotnet, [Artifact("vfioctl"), .. args, "--state-dir", StateDir]);
 
-    [Fact]
-    public void The_sample_identifies_the_controller_as_the_kernel_did_and_the_kernel_reads_back_the_blocks_it_wrote()
+    [Theory, MemberData(nameof(Backends.ForThisKernel), MemberType = typeof(Backends))]
+    public void The_sample_identifies_the_controller_as_the_kernel_did_and_the_kernel_reads_back_the_blocks_it_wrote(Vfio.Userspace.VfioBackend backend)
     {
         Guest.Require("basic");
         Assert.Equal("nvme", Guest.DriverOf(Controller));
@@ -50,7 +51,7 @@ public sealed partial class NvmeSampleTests
         {
             Assert.True(bindCode == 0, bindOutput);
             Assert.Equal("vfio-pci", Guest.DriverOf(Controller));
-            (code, output) = Sample(Controller);
+            (code, output) = Sample(Controller, backend);
         }
         finally
         {
@@ -58,6 +59,7 @@ public sealed partial class NvmeSampleTests
             Assert.True(restoreCode == 0, restoreOutput);
         }
         Assert.True(code == 0, output);
+        Assert.Contains($"backend {backend.ToString().ToLowerInvariant()}", output);
         Assert.DoesNotContain("FAIL", output);
         Assert.Matches(@"nvme 0000:01:00\.0: all \d+ checks passed", output);
         foreach (var check in new[] { "reset", "enable", "identify-controller", "identify-namespace", "io-queues", "write", "read", "compare", "out-of-range", "msi-x", "shutdown" })

@@ -17,7 +17,7 @@ public sealed class UserspaceLibraryTests
     {
         Guest.Require("basic");
         using var bound = VfioBinding.ToVfio(Edu.Alone);
-        using var session = VfioSession.Open(Edu.Alone);
+        using var session = VfioSession.Open(Edu.Alone, new VfioSessionOptions { Backend = VfioBackend.Container });
 
         Assert.Equal(1, session.Group.Number);
         Assert.Equal(VfioGroupFlags.Viable | VfioGroupFlags.ContainerSet, session.Group.GetStatus());
@@ -54,12 +54,12 @@ public sealed class UserspaceLibraryTests
         Assert.DoesNotContain(iommu.IovaRanges, r => r.Start <= 0xfee00000 && r.End >= 0xfee00000);
     }
 
-    [Fact]
-    public void Bar0_identifies_edu_and_its_liveness_register_inverts()
+    [Theory, MemberData(nameof(Backends.ForThisKernel), MemberType = typeof(Backends))]
+    public void Bar0_identifies_edu_and_its_liveness_register_inverts(VfioBackend backend)
     {
         Guest.Require("basic");
         using var bound = VfioBinding.ToVfio(Edu.Alone);
-        using var session = VfioSession.Open(Edu.Alone);
+        using var session = Backends.Open(Edu.Alone, backend);
         using var bar = session.Device.MapBar(0);
 
         Assert.Equal([new VfioSparseMmapArea(0, 1 << 20)], bar.MappedAreas);
@@ -77,12 +77,12 @@ public sealed class UserspaceLibraryTests
         Assert.Throws<ArgumentException>(() => bar.Read32(2));
     }
 
-    [Fact]
-    public void Config_space_through_vfio_shows_edu_and_its_msi_capability()
+    [Theory, MemberData(nameof(Backends.ForThisKernel), MemberType = typeof(Backends))]
+    public void Config_space_through_vfio_shows_edu_and_its_msi_capability(VfioBackend backend)
     {
         Guest.Require("basic");
         using var bound = VfioBinding.ToVfio(Edu.Alone);
-        using var session = VfioSession.Open(Edu.Alone);
+        using var session = Backends.Open(Edu.Alone, backend);
         var config = session.Device.Config;
 
         Assert.Equal(0x1234, config.VendorId);
@@ -96,12 +96,12 @@ public sealed class UserspaceLibraryTests
         Assert.True(config.Command.HasFlag(PciCommand.BusMaster));
     }
 
-    [Fact]
-    public async Task Factorial_completion_arrives_as_an_msi_that_is_awaited()
+    [Theory, MemberData(nameof(Backends.ForThisKernel), MemberType = typeof(Backends))]
+    public async Task Factorial_completion_arrives_as_an_msi_that_is_awaited(VfioBackend backend)
     {
         Guest.Require("basic");
         using var bound = VfioBinding.ToVfio(Edu.Alone);
-        using var session = VfioSession.Open(Edu.Alone);
+        using var session = Backends.Open(Edu.Alone, backend);
         using var bar = session.Device.MapBar(0);
         session.Device.Config.EnableBusMaster();
         var msi = Assert.Single(session.Device.Interrupts.EnableMsi(1));
@@ -123,11 +123,11 @@ public sealed class UserspaceLibraryTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await msi.WaitAsync(shortWait.Token));
     }
 
-    [Fact]
-    public async Task Dma_round_trip_through_the_iommu_returns_the_same_bytes()
+    [Theory, MemberData(nameof(Backends.ForThisKernel), MemberType = typeof(Backends))]
+    public async Task Dma_round_trip_through_the_iommu_returns_the_same_bytes(VfioBackend backend)
     {
         Guest.Require("basic");
-        using var edu = EduDma.Open();
+        using var edu = EduDma.Open(backend);
         var (session, bar, irq) = (edu.Session, edu.Bar, edu.Irq);
         using var buffer = session.AllocateDma(2 * Edu.Transfer, Edu.DmaMask);
 
@@ -141,21 +141,34 @@ public sealed class UserspaceLibraryTests
         Assert.True(buffer.Span[..Edu.Transfer].SequenceEqual(buffer.Span[Edu.Transfer..]), "the bytes that came back differ");
     }
 
-    [Fact]
-    public async Task The_default_backend_is_the_container_and_the_device_dma_space_carries_a_round_trip()
+    [Theory, MemberData(nameof(Backends.ForThisKernel), MemberType = typeof(Backends))]
+    public async Task Each_backend_dma_space_reports_its_iova_ranges_and_carries_a_round_trip(VfioBackend backend)
     {
         Guest.Require("basic");
-        using var edu = EduDma.Open();
+        using var edu = EduDma.Open(backend);
         var (session, bar, irq) = (edu.Session, edu.Bar, edu.Irq);
 
-        // Auto means the container: the DMA space every backend offers is the type1 container itself.
-        Assert.Equal(VfioBackend.Container, session.Backend);
-        Assert.Same(session.Container, session.Dma);
+        Assert.Equal(backend, session.Backend);
         Assert.Same(session.Dma, session.Device.Dma);
         var dma = session.Device.Dma;
-        Assert.Equal(VfioBackend.Container, dma.Backend);
-        Assert.Equal("/dev/vfio/vfio", dma.Path);
-        Assert.Equal(session.Container.GetIommuInfo().IovaRanges, dma.IovaRanges);
+        Assert.Equal(backend, dma.Backend);
+        if (backend == VfioBackend.Container)
+        {
+            Assert.Same(session.Container, session.Dma);
+            Assert.Equal("/dev/vfio/vfio", dma.Path);
+            Assert.Equal(session.Container.GetIommuInfo().IovaRanges, dma.IovaRanges);
+            Assert.Null(session.Device.Cdev);
+        }
+        else
+        {
+            var ioas = Assert.IsType<IommufdIoas>(dma);
+            Assert.Same(session.Iommufd, ioas.Owner);
+            Assert.Equal("/dev/iommu", dma.Path);
+            Assert.Throws<InvalidOperationException>(() => session.Group);
+            Assert.StartsWith("/dev/vfio/devices/vfio", session.Device.Cdev);
+            Assert.NotNull(session.Device.IommufdDeviceId);
+        }
+        // Read after the attach: the x86 MSI window is reserved on both paths.
         Assert.DoesNotContain(dma.IovaRanges, r => r.Start <= 0xfee00000 && r.End >= 0xfee00000);
         Assert.Equal(4096UL, dma.PageSizes & (~dma.PageSizes + 1));
 
@@ -168,28 +181,36 @@ public sealed class UserspaceLibraryTests
     }
 
     [Fact]
-    public void Asking_for_the_container_backend_by_name_opens_the_same_way_and_iommufd_is_refused_with_what_to_use()
+    public void The_automatic_choice_takes_iommufd_where_the_kernel_has_it_and_the_container_elsewhere_saying_why()
     {
         Guest.Require("basic");
         using var bound = VfioBinding.ToVfio(Edu.Alone);
-
+        if (Backends.KernelHasIommufd)
+        {
+            using var session = VfioSession.Open(Edu.Alone);
+            Assert.Equal(VfioBackend.Iommufd, session.Backend);
+            Assert.StartsWith("iommufd: /dev/iommu and the device cdev /dev/vfio/devices/vfio", session.BackendReason);
+            return;
+        }
+        // Debian's kernels: no iommufd. Asked for by name it is refused with the reason and what to use,
+        // and the refusal leaves nothing open: the automatic choice opens the group at once.
         var refused = Assert.Throws<VfioException>(() => VfioSession.Open(Edu.Alone, new VfioSessionOptions { Backend = VfioBackend.Iommufd }));
-        Assert.Equal(VfioErrorKind.NotSupported, refused.Kind);
+        Assert.Equal(VfioErrorKind.IommuUnavailable, refused.Kind);
+        Assert.Contains("/dev/iommu does not exist", refused.Message);
         Assert.Contains("VfioBackend.Container", refused.Message);
-
-        // Nothing was left open by the refusal: the group opens at once.
-        using var session = VfioSession.Open(Edu.Alone, new VfioSessionOptions { Backend = VfioBackend.Container });
-        Assert.Equal(VfioBackend.Container, session.Backend);
-        Assert.Equal(VfioGroupFlags.Viable | VfioGroupFlags.ContainerSet, session.Group.GetStatus());
-        using var bar = session.Device.MapBar(0);
+        using var auto = VfioSession.Open(Edu.Alone);
+        Assert.Equal(VfioBackend.Container, auto.Backend);
+        Assert.StartsWith("container: /dev/iommu does not exist", auto.BackendReason);
+        Assert.Equal(VfioGroupFlags.Viable | VfioGroupFlags.ContainerSet, auto.Group.GetStatus());
+        using var bar = auto.Device.MapBar(0);
         Assert.Equal(0x010000edu, bar.Read32(Edu.Id));
     }
 
-    [Fact]
-    public async Task Dma_to_an_unmapped_iova_is_blocked_and_the_memory_stays_untouched()
+    [Theory, MemberData(nameof(Backends.ForThisKernel), MemberType = typeof(Backends))]
+    public async Task Dma_to_an_unmapped_iova_is_blocked_and_the_memory_stays_untouched(VfioBackend backend)
     {
         Guest.Require("basic");
-        using var edu = EduDma.Open();
+        using var edu = EduDma.Open(backend);
         var (session, bar, irq) = (edu.Session, edu.Bar, edu.Irq);
 
         // Give the device's buffer known contents, so a write that got through would be visible.
@@ -200,7 +221,7 @@ public sealed class UserspaceLibraryTests
         }
         using var target = session.AllocateDma(Edu.Transfer, Edu.DmaMask);
         target.Span.Fill(0xa5);
-        Assert.Equal(target.Length, session.Container.UnmapDma(target.Iova, target.Length));
+        Assert.Equal(target.Length, session.Dma.UnmapDma(target.Iova, target.Length));
         string faultsBefore = Guest.Sh("dmesg | grep -c 'PTE Write access is not set' || true").Trim();
 
         Assert.True(await Edu.DmaAsync(bar, irq, Edu.DeviceBuffer, target.Iova, Edu.Transfer, toRam: true), "the DMA command did not finish");
@@ -210,12 +231,12 @@ public sealed class UserspaceLibraryTests
         Assert.True(int.Parse(faultsAfter) > int.Parse(faultsBefore), $"no new DMAR fault logged ({faultsBefore} -> {faultsAfter})");
     }
 
-    [Fact]
-    public async Task Intx_is_delivered_when_msi_is_off_and_comes_again_only_after_unmask()
+    [Theory, MemberData(nameof(Backends.ForThisKernel), MemberType = typeof(Backends))]
+    public async Task Intx_is_delivered_when_msi_is_off_and_comes_again_only_after_unmask(VfioBackend backend)
     {
         Guest.Require("basic");
         using var bound = VfioBinding.ToVfio(Edu.Alone);
-        using var session = VfioSession.Open(Edu.Alone);
+        using var session = Backends.Open(Edu.Alone, backend);
         using var bar = session.Device.MapBar(0);
         var intx = session.Device.Interrupts.EnableIntx();
         Assert.Equal(VfioIrqIndex.Intx, session.Device.Interrupts.ActiveIndex);
@@ -244,12 +265,12 @@ public sealed class UserspaceLibraryTests
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await intx.WaitAsync(TestContext.Current.CancellationToken));
     }
 
-    [Fact]
-    public void Reset_works_on_nvme_and_edu_without_a_reset_says_so()
+    [Theory, MemberData(nameof(Backends.ForThisKernel), MemberType = typeof(Backends))]
+    public void Reset_works_on_nvme_and_edu_without_a_reset_says_so(VfioBackend backend)
     {
         Guest.Require("basic");
         using var bound = VfioBinding.ToVfio(Nvme, Edu.Alone);
-        using (var nvme = VfioSession.Open(Nvme))
+        using (var nvme = Backends.Open(Nvme, backend))
         {
             Assert.True(nvme.Device.Info.CanReset);
             using var bar = nvme.Device.MapBar(0);
@@ -261,7 +282,7 @@ public sealed class UserspaceLibraryTests
             Assert.Equal(0u, bar.Read32(0x14));
             Assert.Equal(0x1b36, nvme.Device.Config.VendorId);
         }
-        using var edu = VfioSession.Open(Edu.Alone);
+        using var edu = Backends.Open(Edu.Alone, backend);
         Assert.False(edu.Device.Info.CanReset);
         var e = Assert.Throws<VfioException>(() => edu.Device.Reset());
         Assert.Equal(VfioErrorKind.NotSupported, e.Kind);
@@ -269,12 +290,12 @@ public sealed class UserspaceLibraryTests
         Assert.Equal(VfioErrorKind.NotSupported, hot.Kind);
     }
 
-    [Fact]
-    public async Task Nvme_bar0_capabilities_come_through_the_grown_info_and_msix_vectors_signal()
+    [Theory, MemberData(nameof(Backends.ForThisKernel), MemberType = typeof(Backends))]
+    public async Task Nvme_bar0_capabilities_come_through_the_grown_info_and_msix_vectors_signal(VfioBackend backend)
     {
         Guest.Require("basic");
         using var bound = VfioBinding.ToVfio(Nvme);
-        using var session = VfioSession.Open(Nvme);
+        using var session = Backends.Open(Nvme, backend);
 
         // BAR0 holds the MSI-X table: its info carries a capability chain, which only arrives when
         // argsz is grown and the ioctl retried. With interrupt remapping the table is mappable.
@@ -309,24 +330,24 @@ public sealed class UserspaceLibraryTests
         Assert.True((session.Device.Config.Read16(msixCap.Value.Offset + 2) & 0x8000) == 0);
     }
 
-    [Fact]
-    public async Task Huge_page_dma_buffers_work_when_the_system_has_huge_pages()
+    [Theory, MemberData(nameof(Backends.ForThisKernel), MemberType = typeof(Backends))]
+    public async Task Huge_page_dma_buffers_work_when_the_system_has_huge_pages(VfioBackend backend)
     {
         Guest.Require("basic");
-        using var edu = EduDma.Open();
+        using var edu = EduDma.Open(backend);
         var (session, bar, irq) = (edu.Session, edu.Bar, edu.Irq);
 
         // No huge pages reserved: Huge fails with the remedy, Auto falls back to 4 KiB pages.
         Guest.Sh("echo 0 > /proc/sys/vm/nr_hugepages");
-        var none = Assert.Throws<VfioException>(() => session.Container.AllocateDma(2 << 20, Edu.DmaMask, pageSize: DmaPageSize.Huge));
+        var none = Assert.Throws<VfioException>(() => session.Dma.AllocateDma(2 << 20, Edu.DmaMask, pageSize: DmaPageSize.Huge));
         Assert.Contains("nr_hugepages", none.Hint);
-        using (var small = session.Container.AllocateDma(2 << 20, Edu.DmaMask))
+        using (var small = session.Dma.AllocateDma(2 << 20, Edu.DmaMask))
             Assert.False(small.HugePages);
 
         Guest.Sh("echo 2 > /proc/sys/vm/nr_hugepages");
         try
         {
-            using var huge = session.Container.AllocateDma(4096, Edu.DmaMask, pageSize: DmaPageSize.Huge);
+            using var huge = session.Dma.AllocateDma(4096, Edu.DmaMask, pageSize: DmaPageSize.Huge);
             Assert.True(huge.HugePages);
             Assert.Equal((nuint)(2 << 20), huge.Length);
             Assert.Equal(0UL, huge.Iova % (2 << 20));
@@ -349,7 +370,7 @@ public sealed class UserspaceLibraryTests
         Guest.Require("basic");
         // Fence the e1000 with pci-stub so the bridge group is viable.
         using var bound = VfioBinding.Bind((Edu.E1000, "pci-stub"), (Edu.BehindBridge, "vfio-pci"));
-        using var session = VfioSession.Open(Edu.BehindBridge);
+        using var session = VfioSession.Open(Edu.BehindBridge, new VfioSessionOptions { Backend = VfioBackend.Container });
         Assert.Equal(4, session.Group.Number);
         var affected = session.Device.GetHotResetInfo();
         Assert.Equal([new VfioHotResetDevice(4, Edu.E1000), new VfioHotResetDevice(4, Edu.BehindBridge)], affected.OrderBy(d => d.Address));
@@ -362,7 +383,7 @@ public sealed class UserspaceLibraryTests
         using var bound = VfioBinding.ToVfio(Edu.BehindBridge);
         Assert.Equal("e1000", Guest.DriverOf(Edu.E1000));
 
-        var e = OpenFailure.Expect(() => VfioSession.Open(Edu.BehindBridge));
+        var e = OpenFailure.Expect(() => VfioSession.Open(Edu.BehindBridge, new VfioSessionOptions { Backend = VfioBackend.Container }));
         Assert.Equal(VfioErrorKind.GroupNotViable, e.Kind);
         Assert.Equal(1, (int)e.Errno);
         Assert.Equal("VFIO_GROUP_SET_CONTAINER", e.Operation);
@@ -389,7 +410,7 @@ public sealed class UserspaceLibraryTests
                     Assert.True(DateTime.UtcNow < deadline, "the holder never opened /dev/vfio/1");
                     Thread.Sleep(50);
                 }
-                var e = OpenFailure.Expect(() => VfioSession.Open(Edu.Alone));
+                var e = OpenFailure.Expect(() => VfioSession.Open(Edu.Alone, new VfioSessionOptions { Backend = VfioBackend.Container }));
                 Assert.Equal(VfioErrorKind.GroupBusy, e.Kind);
                 Assert.Equal(16, (int)e.Errno);
                 Assert.Contains($"held by pid {holder.Id} (sleep)", e.Message);
@@ -400,7 +421,7 @@ public sealed class UserspaceLibraryTests
                 holder.WaitForExit();
             }
         }
-        using var session = VfioSession.Open(Edu.Alone);
+        using var session = VfioSession.Open(Edu.Alone, new VfioSessionOptions { Backend = VfioBackend.Container });
         var own = OpenFailure.Expect(() => VfioGroup.Open(1));
         Assert.Contains($"pid {Environment.ProcessId}", own.Message);
         Assert.Contains("this process", own.Message);
@@ -411,7 +432,7 @@ public sealed class UserspaceLibraryTests
     {
         Guest.Require("basic");
         using var bound = VfioBinding.ToVfio(Edu.Alone);
-        var session = VfioSession.Open(Edu.Alone);
+        var session = VfioSession.Open(Edu.Alone, new VfioSessionOptions { Backend = VfioBackend.Container });
         var bar = session.Device.MapBar(0);
         session.Device.Config.EnableBusMaster();
         session.Device.Interrupts.EnableMsi(1);

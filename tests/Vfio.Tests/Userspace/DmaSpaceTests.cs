@@ -58,6 +58,31 @@ public sealed class DmaSpaceTests
         Assert.Empty(space.Unmaps);
     }
 
+    [Fact]
+    public void A_memfd_buffer_is_shared_memory_the_cpu_writes_through_and_is_mapped_by_address_outside_iommufd()
+    {
+        var space = new RecordingSpace();
+        var buffer = space.AllocateDma(5000, Edu28BitMask, pageSize: DmaPageSize.Small, memory: DmaMemory.Memfd);
+
+        Assert.Equal(DmaMemory.Memfd, buffer.Kind);
+        Assert.False(buffer.MappedByFile);
+        Assert.Equal((nuint)8192, buffer.Length);
+        Assert.Equal([(buffer.Address, buffer.Iova, 8192UL, DmaAccess.ReadWrite)], space.Maps);
+        // The memfd holds what the CPU wrote through the mapping: it is the same memory.
+        buffer.Span[100] = 0x5a;
+        var file = buffer.File!;
+        using (var view = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(file.DangerousGetHandle(), ownsHandle: false), FileAccess.Read))
+        {
+            view.Seek(100, SeekOrigin.Begin);
+            Assert.Equal(0x5a, view.ReadByte());
+            Assert.Equal(8192, view.Length);
+        }
+
+        buffer.Dispose();
+        Assert.True(file.IsClosed);
+        Assert.Equal([(buffer.Iova, 8192UL)], space.Unmaps);
+    }
+
     /// <summary>A DMA space over a 32-bit IOVA window that records map and unmap calls.</summary>
     private sealed class RecordingSpace : DmaSpace
     {

@@ -130,4 +130,31 @@ public sealed class IovaAllocatorTests
         Parallel.For(0, 2000, _ => got.Add(a.Allocate(0x1000)));
         Assert.Equal(2000, got.Distinct().Count());
     }
+
+    [Fact]
+    public void Restricting_withdraws_free_space_outside_the_new_ranges_and_keeps_live_allocations()
+    {
+        // An iommufd IOAS after a second attach: the MSI window and everything above 4 GiB become invalid.
+        var a = new IovaAllocator([new IovaRange(0x1000, ulong.MaxValue)], 4096);
+        ulong live = a.Allocate(0x2000);
+        a.Restrict([new IovaRange(0, 0xfedfffff), new IovaRange(0xfef00000, 0xffffffff)]);
+
+        Assert.Equal([new IovaRange(0x1000, 0xfedfffff), new IovaRange(0xfef00000, 0xffffffff)], a.Ranges);
+        Assert.Equal(0xfedfffffUL - 0x1000 + 1 - 0x2000 + (0xffffffffUL - 0xfef00000 + 1), a.FreeBytes);
+        // Nothing is handed out in the reserved window or above 4 GiB any more.
+        var e = Assert.Throws<VfioException>(() => a.Allocate(0x100000000));
+        Assert.Equal(VfioErrorKind.IovaExhausted, e.Kind);
+        // The live allocation is still live, and comes back when freed.
+        a.Free(live);
+        Assert.Equal(live, a.Allocate(0x2000));
+    }
+
+    [Fact]
+    public void Restricting_trims_to_whole_granules()
+    {
+        var a = new IovaAllocator([new IovaRange(0, 0xffff)], 4096);
+        a.Restrict([new IovaRange(0x1800, 0x47ff)]);
+        Assert.Equal([new IovaRange(0x2000, 0x3fff)], a.Ranges);
+        Assert.Equal(0x2000UL, a.FreeBytes);
+    }
 }
