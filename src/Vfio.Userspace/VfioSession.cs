@@ -141,6 +141,17 @@ public sealed class VfioSession : IDisposable
     public VfioDevice Device { get; }
 
     /// <summary>
+    /// A hot (bus or slot) reset of the device (<see cref="VfioDevice.HotReset"/>): with the container
+    /// backend the session's group proves ownership, with iommufd the kernel checks the iommufd. Refused,
+    /// naming them, when the reset would reach devices this session does not own.
+    /// </summary>
+    public void HotReset()
+    {
+        lock (_gate) ObjectDisposedException.ThrowIf(_disposed, this);
+        Device.HotReset(_backend is ContainerBackend c ? [c.Group] : null);
+    }
+
+    /// <summary>
     /// Allocates DMA memory mapped in the session's DMA space (<see cref="DmaSpace.AllocateDma"/>); the session
     /// disposes buffers still alive when it is disposed.
     /// </summary>

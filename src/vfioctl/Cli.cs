@@ -19,6 +19,7 @@ internal static class Cli
         ("restore", RestoreCommand.Create),
         ("unbind", UnbindCommand.Create),
         ("vm-args", _ => VmArgsCommand.Create()),
+        ("reset", _ => ResetCommand.Create()),
         ("sriov", SriovCommand.Create),
         ("persist", PersistCommand.Create),
         ("apply", ApplyCommand.Create),

@@ -16,6 +16,8 @@ public interface IVfTokenApplier
     /// is open the kernel opens the PF only with it (EACCES otherwise). Throws
     /// <see cref="Kernel.KernelException"/> with the kernel's errno when it fails (EBUSY: another
     /// process has the PF's group open; EACCES: a VF is open and the current token was not given).
+    /// Returns how it reached the kernel, for the user (e.g. "through the device cdev
+    /// /dev/vfio/devices/vfio0 (iommufd)" or "through the group /dev/vfio/8 (container)").
     /// </summary>
-    void Apply(PciAddress pf, VfToken token, VfToken? current);
+    string Apply(PciAddress pf, VfToken token, VfToken? current);
 }

@@ -126,16 +126,17 @@ public sealed class SriovExecutor(IKernel kernel, ExecutionOptions options)
             return new TokenResult(true, false,
                 $"the token is stored, but this vfioctl has no VFIO token applier connected, so the kernel still has its old token for {pf}.");
         }
+        string how;
         try
         {
-            TokenApplier.Apply(pf, token, previous?.Token);
+            how = TokenApplier.Apply(pf, token, previous?.Token);
         }
         catch (KernelException e)
         {
             return new TokenResult(false, false, $"the kernel did not take the token for {pf}: {e.Message}" + (previous is null ? "" : " The stored token is unchanged."));
         }
         store.Set(pf, token);
-        return new TokenResult(true, true, $"set in the kernel for {pf} (on {driver}) and stored.");
+        return new TokenResult(true, true, $"set in the kernel for {pf} (on {driver}, {how}) and stored.");
     }
 
     private bool? ApplyStoredToken(PciAddress pf, List<string> notes)
@@ -151,17 +152,18 @@ public sealed class SriovExecutor(IKernel kernel, ExecutionOptions options)
             notes.Add($"The stored VF token of {pf} was not set in the kernel: this vfioctl has no VFIO token applier connected.");
             return false;
         }
+        string how;
         try
         {
             // Freshly bound: no VF can be open, so the kernel needs no current token.
-            TokenApplier.Apply(pf, stored.Token, null);
+            how = TokenApplier.Apply(pf, stored.Token, null);
         }
         catch (KernelException e)
         {
             notes.Add($"The stored VF token of {pf} was not set in the kernel: {e.Message}");
             return false;
         }
-        notes.Add($"The stored VF token of {pf} is set in the kernel.");
+        notes.Add($"The stored VF token of {pf} is set in the kernel ({how}).");
         return true;
     }
 

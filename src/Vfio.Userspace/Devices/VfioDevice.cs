@@ -257,9 +257,12 @@ public sealed unsafe class VfioDevice : IDisposable
 
     /// <summary>
     /// VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: the devices a bus reset would affect (ENOSPC: buffer grown and
-    /// retried). A hot reset needs the group fd of every one of them.
+    /// retried). Through a group, a hot reset needs the group fd of every one of them; through a cdev,
+    /// every one must be owned in this iommufd (<see cref="VfioHotResetDevice.Owned"/>).
     /// </summary>
-    public IReadOnlyList<VfioHotResetDevice> GetHotResetInfo()
+    public IReadOnlyList<VfioHotResetDevice> GetHotResetInfo() => QueryHotResetInfo().Devices;
+
+    internal (IReadOnlyList<VfioHotResetDevice> Devices, bool ByDeviceId, bool AllOwned) QueryHotResetInfo()
     {
         int count = 8;
         for (int attempt = 0; attempt < 8; attempt++)
@@ -279,16 +282,118 @@ public sealed unsafe class VfioDevice : IDisposable
             if (r < 0)
                 throw new VfioException(Ioctl.Error(r) == Errno.ENODEV ? VfioErrorKind.NotSupported : VfioErrorKind.Failed, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", Name, Ioctl.Error(r),
                     Ioctl.Error(r) == Errno.ENODEV ? "the device cannot be reset through its bus or slot (no bus reset available)." : "the kernel did not report the hot-reset set.");
+            bool byDevId = (head.flags & VfioIoctl.VFIO_PCI_HOT_RESET_FLAG_DEV_ID) != 0;
             var items = MemoryMarshal.Cast<byte, vfio_pci_dependent_device>(buffer.AsSpan(sizeof(vfio_pci_hot_reset_info)));
             var result = new List<VfioHotResetDevice>();
             for (int i = 0; i < Math.Min((int)head.count, items.Length); i++)
             {
                 var d = items[i];
-                result.Add(new VfioHotResetDevice((int)d.group_id, new PciAddress(d.segment, d.bus, (byte)(d.devfn >> 3), (byte)(d.devfn & 7))));
+                var address = new PciAddress(d.segment, d.bus, (byte)(d.devfn >> 3), (byte)(d.devfn & 7));
+                result.Add(byDevId
+                    ? new VfioHotResetDevice(GroupOf(address), address) { DeviceId = d.group_id }
+                    : new VfioHotResetDevice((int)d.group_id, address));
             }
-            return result;
+            return (result, byDevId, byDevId && (head.flags & VfioIoctl.VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED) != 0);
         }
         throw new VfioException(VfioErrorKind.Failed, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", Name, Errno.ENOSPC, "the hot-reset set kept growing.");
+    }
+
+    private static bool OnVfio(PciAddress address)
+    {
+        var paths = SystemPaths.Default;
+        string name = address.ToString();
+        if (paths.CdevOf(name) is not null) return true;
+        try { return paths.DriverOf(name) is { } driver && (driver == "vfio-pci" || driver.EndsWith("vfio_pci", StringComparison.Ordinal) || driver.EndsWith("vfio-pci", StringComparison.Ordinal)); }
+        catch (IOException) { return false; }
+    }
+
+    private static int GroupOf(PciAddress address)
+    {
+        try { return SystemPaths.Default.GroupOf(address.ToString()) ?? -1; }
+        catch (DirectoryNotFoundException) { return -1; }
+    }
+
+    /// <summary>
+    /// VFIO_DEVICE_PCI_HOT_RESET: resets the bus or slot the device is on, and so every device
+    /// <see cref="GetHotResetInfo"/> lists. Through a group, <paramref name="groups"/> must cover the
+    /// group of every affected device (the device's own group is added when this device was opened
+    /// through a <see cref="VfioSession"/>: use <see cref="VfioSession.HotReset"/>); through a cdev the
+    /// kernel checks ownership itself and no group is passed. Before asking the kernel, the affected set
+    /// is checked: a device not owned by the caller is named and the reset refused
+    /// (<see cref="VfioErrorKind.NotOwned"/>), nothing reset.
+    /// </summary>
+    /// <param name="groups">Group fds proving ownership (container backend); ignored for a cdev device.</param>
+    public void HotReset(IEnumerable<VfioGroup>? groups = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var (devices, byDevId, allOwned) = QueryHotResetInfo();
+        var held = (groups ?? []).ToList();
+        if (byDevId)
+        {
+            var notOwned = devices.Where(d => d.Owned == false).ToList();
+            if (notOwned.Count > 0 || !allOwned)
+                throw NotOwned(devices, notOwned, "in this iommufd (bound to it, or in the IOMMU group of a device that is)");
+            DoHotReset([]);
+            return;
+        }
+        var have = held.Select(g => g.Number).ToHashSet();
+        // A device of a held group that is not on a vfio driver (a member fenced with pci-stub) is outside
+        // vfio-pci's reset set: the kernel refuses, so it is named here first.
+        var missing = devices.Where(d => !have.Contains(d.GroupId) || !OnVfio(d.Address)).ToList();
+        if (missing.Count > 0) throw NotOwned(devices, missing, "by a group this caller holds (pass the VfioGroup of each)");
+        DoHotReset(held);
+    }
+
+    private void DoHotReset(List<VfioGroup> groups)
+    {
+        var added = new bool[groups.Count];
+        try
+        {
+            var fds = new int[groups.Count];
+            for (int i = 0; i < groups.Count; i++)
+            {
+                groups[i].Handle.DangerousAddRef(ref added[i]);
+                fds[i] = (int)groups[i].Handle.DangerousGetHandle();
+            }
+            int size = sizeof(vfio_pci_hot_reset) + fds.Length * sizeof(int);
+            var buffer = new byte[size];
+            MemoryMarshal.Write(buffer, new vfio_pci_hot_reset { argsz = (uint)size, count = (uint)fds.Length });
+            MemoryMarshal.AsBytes(fds.AsSpan()).CopyTo(buffer.AsSpan(sizeof(vfio_pci_hot_reset)));
+            int r;
+            fixed (byte* p = buffer) r = Ioctl.Call(Handle, VfioIoctl.VFIO_DEVICE_PCI_HOT_RESET, p);
+            if (r < 0)
+            {
+                var errno = Ioctl.Error(r);
+                throw new VfioException(errno is Errno.EPERM or Errno.EINVAL ? VfioErrorKind.NotOwned : VfioErrorKind.Failed, "VFIO_DEVICE_PCI_HOT_RESET", Name, errno,
+                    errno switch
+                    {
+                        Errno.EPERM => "the kernel says the caller does not own every device the reset affects.",
+                        Errno.EINVAL => "the kernel refused: a device the reset affects is not on a vfio driver, or the group fds do not cover the affected set.",
+                        Errno.EBUSY => "a device the reset affects is in use (opened by another user, or its driver is changing).",
+                        _ => "the hot reset failed.",
+                    },
+                    "check the affected set with GetHotResetInfo and the drivers with `vfioctl show`.");
+            }
+        }
+        finally
+        {
+            for (int i = 0; i < groups.Count; i++) if (added[i]) groups[i].Handle.DangerousRelease();
+        }
+    }
+
+    private VfioException NotOwned(IReadOnlyList<VfioHotResetDevice> all, IReadOnlyList<VfioHotResetDevice> notOwned, string how)
+    {
+        var members = SystemPaths.Default;
+        string Describe(VfioHotResetDevice d)
+        {
+            string? driver = null;
+            try { driver = members.DriverOf(d.Address.ToString()); } catch (IOException) { }
+            return $"{d.Address} ({driver ?? "no driver"}{(d.GroupId >= 0 ? $", IOMMU group {d.GroupId}" : "")})";
+        }
+        var names = notOwned.Count > 0 ? notOwned : all;
+        return new VfioException(VfioErrorKind.NotOwned, "VFIO_DEVICE_PCI_HOT_RESET", Name, 0,
+            $"a hot reset of {Name} also resets {string.Join(", ", all.Where(d => d.Address != Address).Select(d => d.Address.ToString()).DefaultIfEmpty("nothing else"))}, and not all of it is owned {how}: not owned: {string.Join(", ", names.Select(Describe))}.",
+            $"bind every affected device to vfio-pci (`vfioctl bind {string.Join(' ', names.Select(d => d.Address.ToString()))}`) and open it in this process, or reset only this function (VFIO_DEVICE_RESET).");
     }
 
     /// <summary>

@@ -29,4 +29,6 @@ public enum VfioErrorKind
     NotSupported,
     /// <summary>Memory could not be allocated or mapped (mmap failed).</summary>
     MapFailed,
+    /// <summary>A hot reset would reset a device the caller does not own (named in the message); nothing was reset.</summary>
+    NotOwned,
 }

@@ -93,11 +93,13 @@ public class SriovCommandTests
             Assert.True(code == 0, output);
             Assert.Equal("vfio-pci", Guest.DriverOf(PciAddress.Parse(Pf)));
 
-            // vfioctl opens the PF through the VFIO library and sets the token with VFIO_DEVICE_FEATURE.
+            // vfioctl opens the PF through the VFIO library and sets the token with VFIO_DEVICE_FEATURE,
+            // through the device cdev where the kernel has iommufd, else the group, and says which.
             const string token = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
             (code, output) = Guest.Run("/bin/sh", "-c", $"echo {token} | {InstalledVfioctl.Require()} sriov token {Pf} --set - --state-dir {state}");
             Assert.True(code == 0, output);
             Assert.DoesNotContain(token, output);
+            Assert.Contains(Userspace.Backends.KernelHasIommufd ? "through the device cdev /dev/vfio/devices/vfio" : "through the group /dev/vfio/", output);
 
             var deadline = DateTime.UtcNow.AddSeconds(20);
             while (Guest.DriverOf(vf) != "vfio-pci" && DateTime.UtcNow < deadline) Thread.Sleep(100);
