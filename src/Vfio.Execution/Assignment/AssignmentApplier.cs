@@ -54,6 +54,7 @@ public sealed class AssignmentApplier(IKernel kernel, ExecutionOptions options)
                 kernel.LoadModule(m.Module, m.Parameters);
                 log.Add($"loaded module {m.Module}");
             }
+            if (plan.EnableNoIommuMode) EnableNoIommuMode(log);
             // 3. Move each member, fences first so the group never has an unfenced host driver next to a vfio one.
             var order = new List<DeviceStep>(changes);
             order.Sort(static (x, y) => ApplyRank(x) != ApplyRank(y) ? ApplyRank(x) - ApplyRank(y) : PciAddress.Order(x.Address, y.Address));
@@ -99,6 +100,22 @@ public sealed class AssignmentApplier(IKernel kernel, ExecutionOptions options)
                 Log = [.. log],
             };
         }
+    }
+
+    private const string NoIommuParameter = "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode";
+
+    /// <summary>
+    /// Turns vfio's unsafe no-IOMMU mode on: the module parameter, which modprobe does not change when
+    /// vfio is already loaded, is writable. A kernel built without it has no such file.
+    /// </summary>
+    private void EnableNoIommuMode(List<string> log)
+    {
+        if (!kernel.Files.Exists(NoIommuParameter))
+            throw new KernelException("turning on vfio's no-IOMMU mode", Errno.ENOENT,
+                $"{NoIommuParameter} does not exist: this kernel is built without CONFIG_VFIO_NOIOMMU (Debian's kernels are), so it has no no-IOMMU mode.");
+        if (kernel.Files.ReadAttribute(NoIommuParameter) is "Y" or "1") return;
+        kernel.Write(NoIommuParameter, "Y", options.WriteTimeout);
+        log.Add($"turned on vfio's unsafe no-IOMMU mode ({NoIommuParameter} = Y)");
     }
 
     /// <summary>Returns what this run touched to the state it had before the run, newest first.</summary>

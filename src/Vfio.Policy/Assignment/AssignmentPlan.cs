@@ -49,6 +49,8 @@ public sealed record AssignmentPlan
     public ImmutableArray<ModuleLoad> Modules { get; init; } = [];
     public ImmutableArray<Refusal> Refusals { get; init; } = [];
     public ImmutableArray<string> Notes { get; init; } = [];
+    /// <summary>Whether applying turns on vfio's unsafe no-IOMMU mode (<c>enable_unsafe_noiommu_mode</c>) before binding.</summary>
+    public bool EnableNoIommuMode { get; init; }
 
     /// <summary>Refusals that stand: all non-overridable ones, and the overridable ones without --force.</summary>
     public IEnumerable<Refusal> Blocking => Refusals.Where(r => !r.Overridable || !Request.Force);

@@ -14,12 +14,14 @@ public static class AssignmentPlanner
 {
     public static AssignmentPlan Plan(HostState host, ModuleAliases aliases, AssignmentRequest request)
     {
+        if (request.NoIommu) return PlanNoIommu(host, request);
         var refusals = new List<Refusal>();
         var notes = new List<string>();
         var groups = new List<int>(); // distinct, sorted below (a SortedSet<int> is compiled at run time)
 
         if (!host.IommuEnabled)
-            refusals.Add(new Refusal(null, "This host has no IOMMU groups, so nothing can be given to userspace safely (run 'vfioctl groups' for what to change).", false));
+            refusals.Add(new Refusal(null, "This host has no IOMMU groups, so nothing can be given to userspace safely (run 'vfioctl groups' for what to change). " +
+                "vfio's unsafe no-IOMMU mode can still hand a device to a userspace driver that knows it has no isolation (DPDK), not to a VM: --noiommu asks for it.", false));
 
         foreach (var t in request.Targets)
         {
@@ -87,6 +89,64 @@ public static class AssignmentPlanner
             Modules = [.. modules.Values],
             Refusals = [.. refusals],
             Notes = [.. notes],
+        };
+    }
+
+    /// <summary>The warning every no-IOMMU plan and bind prints (docs/kernel-facts.md section 5d).</summary>
+    public const string NoIommuWarning =
+        "WARNING: no-IOMMU mode. Nothing confines the device's DMA: it can read and write any physical memory of this host, " +
+        "and a bug or a hostile device firmware takes the whole machine. Turning it on taints the kernel. The device opens as " +
+        "/dev/vfio/noiommu-N, only for root (CAP_SYS_RAWIO), and only programs that give the device physical addresses (DPDK) can use it; " +
+        "a VMM cannot.";
+
+    /// <summary>
+    /// <c>--noiommu</c>: on a host without an IOMMU each target goes to vfio-pci alone (a no-IOMMU group
+    /// holds one device), after vfio's <c>enable_unsafe_noiommu_mode</c> is turned on. The safety checks
+    /// (boot VGA, devices in use) still apply.
+    /// </summary>
+    private static AssignmentPlan PlanNoIommu(HostState host, AssignmentRequest request)
+    {
+        var refusals = new List<Refusal>();
+        var steps = new List<DeviceStep>();
+        if (host.IommuEnabled)
+            refusals.Add(new Refusal(null, "This host has an IOMMU: --noiommu is only for hosts without one, and would give up the isolation this host has. Bind without it.", false));
+        if (request.Fence.Length > 0)
+            refusals.Add(new Refusal(null, "--fence has no meaning with --noiommu: without an IOMMU there are no groups, each device goes alone.", false));
+        if (!request.Driver.IsAuto && request.Driver.Value != DriverKinds.VfioPci)
+            refusals.Add(new Refusal(null, $"--driver {request.Driver.Value}: no-IOMMU mode is vfio-pci's; use --driver vfio-pci or leave it out.", false));
+        foreach (var t in request.Targets)
+        {
+            var d = host.FindDevice(t);
+            if (d is null)
+            {
+                refusals.Add(new Refusal(t, $"No PCI device {t} on this host.", false));
+                continue;
+            }
+            var step = new DeviceStep
+            {
+                Address = d.Address,
+                Group = d.IommuGroup ?? -1,
+                Action = d.Driver == DriverKinds.VfioPci ? StepAction.Keep : StepAction.Move,
+                FromDriver = d.Driver,
+                FromOverride = d.DriverOverride,
+                ToDriver = d.Driver == DriverKinds.VfioPci ? null : DriverKinds.VfioPci,
+                ToModule = d.Driver == DriverKinds.VfioPci ? null : "vfio_pci",
+                Reason = d.Driver == DriverKinds.VfioPci ? "already on vfio-pci" : "no-IOMMU mode: vfio-pci, without DMA isolation",
+            };
+            if (d.IsBridge) refusals.Add(new Refusal(t, $"{t} is a bridge: bridges stay with the host.", false));
+            steps.Add(step);
+            if (step.Action != StepAction.Keep) Safety(host, d, step, refusals);
+        }
+        return new AssignmentPlan
+        {
+            Request = request,
+            Groups = [],
+            Steps = [.. steps],
+            Modules = [new ModuleLoad("vfio", ["enable_unsafe_noiommu_mode=1"], "no-IOMMU mode (set through /sys/module/vfio/parameters too when vfio is already loaded)"),
+                new ModuleLoad("vfio_pci", [], "provides vfio-pci")],
+            Refusals = [.. refusals],
+            Notes = [NoIommuWarning],
+            EnableNoIommuMode = true,
         };
     }
 

@@ -11,4 +11,9 @@ public sealed record AssignmentRequest
     public ImmutableArray<PciAddress> Fence { get; init; } = [];
     /// <summary>Override the safety checks that --force may override.</summary>
     public bool Force { get; init; }
+    /// <summary>
+    /// vfio's unsafe no-IOMMU mode, asked for by name (<c>--noiommu</c>): on a host without an IOMMU,
+    /// each target goes to vfio-pci alone, without any DMA isolation.
+    /// </summary>
+    public bool NoIommu { get; init; }
 }

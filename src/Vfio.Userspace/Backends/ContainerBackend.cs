@@ -37,7 +37,8 @@ internal sealed class ContainerBackend : SessionBackend
             container = VfioContainer.Open(paths.ContainerNode);
             group.SetContainer(container);
             attached = true;
-            container.SetIommu(VfioExtension.Type1v2);
+            // A no-IOMMU group takes only the no-IOMMU model (kernel-facts section 5d).
+            container.SetIommu(group.IsNoIommu ? VfioExtension.NoIommu : VfioExtension.Type1v2);
             return new ContainerBackend(container, group);
         }
         catch

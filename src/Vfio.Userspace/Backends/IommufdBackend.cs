@@ -55,6 +55,12 @@ internal sealed class IommufdBackend : SessionBackend
         string name = address.ToString();
         if (!File.Exists(paths.IommufdNode))
             return "/dev/iommu does not exist (this kernel has no iommufd, or the module is not loaded)";
+        try
+        {
+            if (paths.GroupOf(name) is { } g && paths.IsNoIommuGroup(g))
+                return $"{name} is in a no-IOMMU group (/dev/vfio/noiommu-{g}): this library opens those through the container";
+        }
+        catch (DirectoryNotFoundException) { }
         if (paths.CdevOf(name) is not { } cdev)
             return $"{name} has no VFIO device cdev (/sys/bus/pci/devices/{name}/vfio-dev/ is missing: the kernel lacks CONFIG_VFIO_DEVICE_CDEV, or the device is not on a vfio driver)";
         if (!File.Exists(paths.DeviceCdevNode(cdev)))

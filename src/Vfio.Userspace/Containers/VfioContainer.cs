@@ -115,6 +115,7 @@ public sealed class VfioContainer : DmaSpace, IDisposable
     /// <summary>VFIO_IOMMU_GET_INFO with its capability chain (IOVA ranges, DMA mappings available).</summary>
     public IommuInfo GetIommuInfo()
     {
+        if (IommuModel == VfioExtension.NoIommu) throw NoIommuDma("VFIO_IOMMU_GET_INFO");
         int r = InfoChain.Query(Handle, VfioIoctl.VFIO_IOMMU_GET_INFO, new vfio_iommu_type1_info(), out var buffer);
         if (r < 0) throw Fail("VFIO_IOMMU_GET_INFO", Ioctl.Error(r), "the container did not report its IOMMU.", "call SetIommu first.");
         var info = MemoryMarshal.Read<vfio_iommu_type1_info>(buffer);
@@ -179,6 +180,7 @@ public sealed class VfioContainer : DmaSpace, IDisposable
     /// </summary>
     public override unsafe void MapDma(nuint virtualAddress, ulong iova, ulong length, DmaAccess access = DmaAccess.ReadWrite)
     {
+        if (IommuModel == VfioExtension.NoIommu) throw NoIommuDma("VFIO_IOMMU_MAP_DMA");
         var map = new vfio_iommu_type1_dma_map
         {
             argsz = (uint)sizeof(vfio_iommu_type1_dma_map),
@@ -213,6 +215,7 @@ public sealed class VfioContainer : DmaSpace, IDisposable
     /// <summary>VFIO_IOMMU_UNMAP_DMA of a range mapped before; returns the bytes the kernel unmapped.</summary>
     public override unsafe ulong UnmapDma(ulong iova, ulong length)
     {
+        if (IommuModel == VfioExtension.NoIommu) throw NoIommuDma("VFIO_IOMMU_UNMAP_DMA");
         var unmap = new vfio_iommu_type1_dma_unmap
         {
             argsz = (uint)sizeof(vfio_iommu_type1_dma_unmap),
@@ -230,6 +233,13 @@ public sealed class VfioContainer : DmaSpace, IDisposable
 
     /// <summary>Closes the container fd. Close every device and unset every group first (<see cref="VfioSession"/> does).</summary>
     public void Dispose() => Handle.Dispose();
+
+    /// <summary>The refusal of every DMA call on a no-IOMMU container: there is no IOMMU to map through.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private VfioException NoIommuDma(string op) =>
+        new(VfioErrorKind.NoIommu, op, Path, 0,
+            "this container is in vfio's unsafe no-IOMMU mode: there is no IOMMU, so nothing can be mapped for the device and IOVAs mean nothing; the device reaches physical memory directly.",
+            "a no-IOMMU driver gives the device physical addresses of pinned memory it owns (DPDK reads them from /proc/self/pagemap), at the cost of all isolation; with an IOMMU, bind without --noiommu and use AllocateDma.");
 
     private VfioException Fail(string op, Errno errno, string detail, string? hint = null) =>
         new(VfioErrorKind.Failed, op, Path, errno, detail, hint);

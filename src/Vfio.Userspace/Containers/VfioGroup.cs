@@ -12,8 +12,9 @@ namespace Vfio.Userspace;
 /// </summary>
 public sealed class VfioGroup : IDisposable
 {
-    internal VfioGroup(FileDescriptorHandle handle, int number, string path, SystemPaths paths)
+    internal VfioGroup(FileDescriptorHandle handle, int number, string path, SystemPaths paths, bool noIommu = false)
     {
+        IsNoIommu = noIommu;
         Handle = handle;
         Number = number;
         Path = path;
@@ -30,6 +31,12 @@ public sealed class VfioGroup : IDisposable
     /// <summary>The node opened, <c>/dev/vfio/N</c>.</summary>
     public string Path { get; }
 
+    /// <summary>
+    /// Whether this is a group vfio made in its unsafe no-IOMMU mode (<c>/dev/vfio/noiommu-N</c>): no IOMMU
+    /// confines its device's DMA, and its container takes only the no-IOMMU model, which maps no DMA.
+    /// </summary>
+    public bool IsNoIommu { get; }
+
     /// <summary>The container this group is attached to, or null.</summary>
     public VfioContainer? Container { get; private set; }
 
@@ -43,14 +50,19 @@ public sealed class VfioGroup : IDisposable
     internal static VfioGroup Open(int number, SystemPaths paths, string? forDevice = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(number);
-        var path = paths.GroupNode(number);
+        bool noIommu = paths.IsNoIommuGroup(number);
+        var path = noIommu ? paths.NoIommuGroupNode(number) : paths.GroupNode(number);
         var handle = Libc.OpenHandle(path, out Errno errno);
         if (handle.IsInvalid)
         {
             handle.Dispose();
+            if (noIommu && errno == Errno.EPERM)
+                throw new VfioException(VfioErrorKind.GroupNodeNotAccessible, "open " + path, path, errno,
+                    $"{path} is a no-IOMMU group: the kernel opens it only for a process with CAP_SYS_RAWIO.",
+                    "run the driver as root (no-IOMMU mode gives the device all of memory: it is never for unprivileged users).");
             throw VfioErrors.GroupOpen(number, errno, paths, Libc.GetEuid(), forDevice);
         }
-        return new VfioGroup(handle, number, path, paths);
+        return new VfioGroup(handle, number, path, paths, noIommu);
     }
 
     /// <summary>The IOMMU group of a PCI device, from <c>/sys/bus/pci/devices/ADDR/iommu_group</c>.</summary>

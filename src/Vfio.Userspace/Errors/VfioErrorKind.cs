@@ -31,4 +31,6 @@ public enum VfioErrorKind
     MapFailed,
     /// <summary>A hot reset would reset a device the caller does not own (named in the message); nothing was reset.</summary>
     NotOwned,
+    /// <summary>A DMA call on a container in vfio's unsafe no-IOMMU mode: there is no IOMMU to map through.</summary>
+    NoIommu,
 }

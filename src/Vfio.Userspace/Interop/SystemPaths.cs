@@ -24,6 +24,12 @@ internal sealed class SystemPaths(string root)
 
     public string ContainerNode => Path.Combine(Root, "dev/vfio/vfio");
 
+    /// <summary>The node of a group vfio made in its unsafe no-IOMMU mode, <c>/dev/vfio/noiommu-N</c>, under this root.</summary>
+    public string NoIommuGroupNode(int group) => Path.Combine(Root, "dev/vfio", "noiommu-" + group.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Whether group N is a no-IOMMU group (its node is <c>noiommu-N</c>).</summary>
+    public bool IsNoIommuGroup(int group) => !File.Exists(GroupNode(group)) && File.Exists(NoIommuGroupNode(group));
+
     /// <summary>The iommufd node under this root.</summary>
     public string IommufdNode => Path.Combine(Root, "dev/iommu");
 

@@ -14,7 +14,7 @@ internal static class BindCommand
     public static Command Create(CliServices services) => CommandActions.Define("bind",
         "Bind devices, with their whole IOMMU groups, to vfio-pci (or a variant, or pci-stub) through driver_override",
         (parse, term) => Run(parse, term, services),
-        Targets, AssignmentOptions.Driver, AssignmentOptions.Fence, AssignmentOptions.Force, AssignmentOptions.DryRun, AssignmentOptions.StateDir, PersistOptions.Persist, PersistOptions.Config);
+        Targets, AssignmentOptions.Driver, AssignmentOptions.Fence, AssignmentOptions.Force, AssignmentOptions.NoIommu, AssignmentOptions.DryRun, AssignmentOptions.StateDir, PersistOptions.Persist, PersistOptions.Config);
 
     private static int Run(ParseResult parse, Terminal term, CliServices services)
     {
@@ -40,6 +40,8 @@ internal static class BindCommand
             PlanWriter.Write(term, HostView.Of(run.Host), run.Plan, json);
             return run.Plan.CanApply ? ExitCodes.Success : ExitCodes.Refused;
         }
+        // The risk is said again where it cannot be missed, after the writes.
+        if (result.Succeeded && run.Plan.EnableNoIommuMode) term.Error.WriteLine("vfioctl: " + Vfio.Policy.Assignment.AssignmentPlanner.NoIommuWarning);
         if (json) Json.Write(term.Out, w => ResultWriter.WriteJson(w, result));
         else
         {

@@ -19,6 +19,7 @@ internal static class PlanCommand
         cmd.Options.Add(AssignmentOptions.Driver);
         cmd.Options.Add(AssignmentOptions.Fence);
         cmd.Options.Add(AssignmentOptions.Force);
+        cmd.Options.Add(AssignmentOptions.NoIommu);
         cmd.SetAction(parse => CommandActions.WithHost(parse, (term, view, json) =>
         {
             var request = AssignmentOptions.Request(parse, Targets);

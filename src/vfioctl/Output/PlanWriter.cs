@@ -49,6 +49,7 @@ internal static class PlanWriter
         w.WriteStartObject();
         w.WriteBoolean("canApply", plan.CanApply);
         w.WriteBoolean("force", plan.Request.Force);
+        w.WriteBoolean("noIommuMode", plan.EnableNoIommuMode);
         w.WriteString("driver", plan.Request.Driver.Value);
         w.WriteStartArray("groups");
         foreach (var g in plan.Groups) w.WriteNumberValue(g);
@@ -58,7 +59,7 @@ internal static class PlanWriter
         {
             w.WriteStartObject();
             w.WriteString("address", s.Address.ToString());
-            w.WriteNumber("group", s.Group);
+            if (s.Group >= 0) w.WriteNumber("group", s.Group); else w.WriteNull("group");
             w.WriteString("action", ActionWord(s.Action));
             w.StringOrNull("from", s.FromDriver);
             w.StringOrNull("to", s.Action == StepAction.Keep ? s.FromDriver : s.ToDriver);
@@ -72,6 +73,9 @@ internal static class PlanWriter
         {
             w.WriteStartObject();
             w.WriteString("module", m.Module);
+            w.WriteStartArray("parameters");
+            foreach (var p in m.Parameters) w.WriteStringValue(p);
+            w.WriteEndArray();
             w.WriteString("reason", m.Reason);
             w.WriteEndObject();
         }

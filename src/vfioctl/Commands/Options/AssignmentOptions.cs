@@ -28,6 +28,11 @@ internal static class AssignmentOptions
 
     public static readonly Option<bool> Force = new("--force") { Description = "Override the safety checks (boot VGA, devices in use, bridges)" };
 
+    public static readonly Option<bool> NoIommu = new("--noiommu")
+    {
+        Description = "On a host without an IOMMU: turn on vfio's unsafe no-IOMMU mode and bind each device to vfio-pci alone, with no DMA isolation (for DPDK-style drivers; never for a VM)",
+    };
+
     public static readonly Option<bool> DryRun = new("--dry-run") { Description = "Print the plan and change nothing (same as 'vfioctl plan')" };
 
     public static Argument<string[]> Addresses(string description) => new("address")
@@ -68,6 +73,7 @@ internal static class AssignmentOptions
             Driver = driver,
             Fence = [.. ParseAddresses(parse.GetValue(Fence) ?? [], "--fence")],
             Force = parse.GetValue(Force),
+            NoIommu = parse.GetResult(NoIommu) is not null && parse.GetValue(NoIommu),
         };
     }
 
