@@ -55,14 +55,15 @@ public static class IoMemReader
             open.Add(node);
         }
 
-        string? problem = null;
+        // The kernel ends every line with a newline: without one the read stopped inside the last line.
+        bool lastSkipped = cutShort && skipped.Count > 0 && skipped[^1] == count;
+        if (lastSkipped) skipped.RemoveAt(skipped.Count - 1);
+        var problems = new List<string>();
         if (skipped.Count > 0)
-        {
-            bool onlyLast = cutShort && skipped.Count == 1 && skipped[0] == count;
-            problem = onlyLast
-                ? $"{Path}: the last line is cut short (a truncated read?) and was ignored."
-                : $"{Path}: {skipped.Count} line(s) are not 'START-END : NAME' entries and were ignored (line {string.Join(", ", skipped.Take(5))}{(skipped.Count > 5 ? ", ..." : "")}).";
-        }
+            problems.Add($"{skipped.Count} line(s) are not 'START-END : NAME' entries and were ignored (line {string.Join(", ", skipped.Take(5))}{(skipped.Count > 5 ? ", ..." : "")})");
+        if (cutShort)
+            problems.Add($"the last line is cut short (a truncated read?) and was {(lastSkipped ? "ignored" : "kept as read")}");
+        string? problem = problems.Count > 0 ? $"{Path}: {string.Join("; ", problems)}." : null;
         if (roots.Count == 0)
             return IoMemMap.Unavailable(problem ?? $"{Path} has no entries: BARs reserved by the firmware framebuffer are not checked.");
         return new IoMemMap { Roots = [.. roots.Select(n => n.Build())], AddressesHidden = allZero, Problem = problem };

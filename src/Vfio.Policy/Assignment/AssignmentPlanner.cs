@@ -65,7 +65,13 @@ public static class AssignmentPlanner
                 {
                     Safety(host, d, step, refusals);
                     if (step.ToDriver is { } to && DriverKinds.IsVfioDriver(to))
-                        foreach (var c in d.BarConflicts) barConflicts.Add(new DeviceBarConflict(d.Address, c));
+                        foreach (var c in d.BarConflicts)
+                        {
+                            bool cleared = VfioClearsFramebuffer(d);
+                            barConflicts.Add(new DeviceBarConflict(d.Address, c, Refused: !cleared));
+                            if (cleared)
+                                notes.Add($"{d.Address} {c.Describe()}. {to} removes the firmware framebuffer from a VGA-class function when it binds it (kernel-facts section 10), so the bind frees the BAR (and the host loses that console); if /proc/iomem still shows {c.Owner} inside it afterwards: {c.Fix}.");
+                        }
                     HeldVfioDevice(host, d, step, refusals);
                 }
                 if (step.ToModule is { } m && step.Action != StepAction.Keep)
@@ -189,13 +195,21 @@ public static class AssignmentPlanner
             refusals.Add(new Refusal(a, $"{a} is in use by the host: {h.Describe()}. {h.Hint}.", true));
         if (step.ToDriver is { } to && DriverKinds.IsVfioDriver(to) && DmaIsolation.Of(host, d) is { Reason: { } isolation })
             refusals.Add(new Refusal(a, isolation, true));
-        // The firmware framebuffer keeps a BAR reserved: the vfio driver cannot reserve it (kernel-facts section 10).
-        if (step.ToDriver is { } vfio && DriverKinds.IsVfioDriver(vfio))
+        // The firmware framebuffer keeps a BAR reserved: the vfio driver cannot reserve it, and
+        // removes it by itself only from a VGA-class function (kernel-facts section 10).
+        if (step.ToDriver is { } vfio && DriverKinds.IsVfioDriver(vfio) && !VfioClearsFramebuffer(d))
             foreach (var c in d.BarConflicts)
                 refusals.Add(new Refusal(a, BarConflictReason(a, vfio, c), true));
     }
 
+    /// <summary>
+    /// vfio-pci (and every variant: it is vfio-pci-core's doing) removes the firmware framebuffers on
+    /// a VGA-class function's apertures when it binds it; other display classes keep them
+    /// (kernel-facts section 10).
+    /// </summary>
+    public static bool VfioClearsFramebuffer(PciDevice d) => d.Class is { IsVga: true };
+
     /// <summary>The refusal (or, forced, the warning) for a BAR the firmware framebuffer holds.</summary>
     public static string BarConflictReason(PciAddress a, string driver, BarConflict c) =>
-        $"{a} {c.Describe()}: {driver} cannot reserve {(c.BarIndex is null ? "it" : c.BarName)} (the kernel logs '{driver} {a}: BAR {(c.BarIndex is { } i ? i.ToString(System.Globalization.CultureInfo.InvariantCulture) : "N")}: can't reserve [mem ...]') and the VM or program opening the device fails. Fix: {c.Fix}.";
+        $"{a} {c.Describe()}: {driver} cannot reserve {(c.BarIndex is null ? "it" : c.BarName)} (the kernel logs '{driver} {a}: BAR {(c.BarIndex is { } i ? i.ToString(System.Globalization.CultureInfo.InvariantCulture) : "N")}: can't reserve [mem ...]') and the VM or program opening the device fails; a function that is not VGA-class gets no help from vfio-pci here. Fix: {c.Fix}.";
 }

@@ -14,10 +14,14 @@ internal static class BarConflictText
     {
         if (d.BarConflicts.Length > 0)
         {
-            o.WriteLine("BAR conflicts (vfio-pci cannot reserve these BARs):");
+            o.WriteLine("BAR conflicts:");
+            bool cleared = Vfio.Policy.Assignment.AssignmentPlanner.VfioClearsFramebuffer(d);
             foreach (var c in d.BarConflicts)
             {
                 o.WriteLine($"  {c.Describe()}");
+                o.WriteLine(cleared
+                    ? "    vfio-pci removes it when it binds this VGA-class function (and the host loses that console)"
+                    : "    vfio-pci cannot reserve this BAR while it is there: a VM or program opening the device fails");
                 o.WriteLine($"    fix: {c.Fix}");
             }
         }
@@ -28,10 +32,11 @@ internal static class BarConflictText
     }
 
     /// <summary>One conflict as a JSON object (the documented <c>barConflicts</c> item).</summary>
-    public static void WriteItem(Utf8JsonWriter w, BarConflict c, PciAddress? address = null)
+    public static void WriteItem(Utf8JsonWriter w, BarConflict c, PciAddress? address = null, bool? refused = null)
     {
         w.WriteStartObject();
         if (address is { } a) w.WriteString("address", a.ToString());
+        if (refused is { } r) w.WriteBoolean("refused", r);
         if (c.BarIndex is { } i) w.WriteNumber("bar", i); else w.WriteNull("bar");
         w.StringOrNull("start", Hex(c.Start));
         w.StringOrNull("end", Hex(c.End));
@@ -58,7 +63,7 @@ internal static class BarConflictText
     public static void WriteJson(Utf8JsonWriter w, AssignmentPlan plan)
     {
         w.WriteStartArray("barConflicts");
-        foreach (var c in plan.BarConflicts) WriteItem(w, c.Conflict, c.Address);
+        foreach (var c in plan.BarConflicts) WriteItem(w, c.Conflict, c.Address, c.Refused);
         w.WriteEndArray();
     }
 

@@ -11,36 +11,35 @@ public class IoMemTests
     private static readonly PciAddress Vga = PciAddress.Parse(UefiFramebuffer.Vga);
 
     [Fact]
-    public void Nesting_follows_the_indentation()
+    public void Nesting_follows_the_indentation_of_a_real_uefi_guests_file()
     {
-        var map = IoMemReader.Parse(UefiFramebuffer.IoMem);
+        var map = IoMemReader.Parse(UefiFramebuffer.CapturedIoMem());
         Assert.True(map.Readable);
         Assert.False(map.AddressesHidden);
         Assert.Null(map.Problem);
         var bus = map.Roots.Single(r => r.Name == "PCI Bus 0000:00" && r.Start == 0xc0000000);
         Assert.Equal(0xfebfffffUL, bus.End);
         var bar0 = bus.Children[0];
-        Assert.Equal((UefiFramebuffer.Vga, 0xfd000000UL, 0xfdffffffUL), (bar0.Name, bar0.Start, bar0.End));
-        var bootfb = Assert.Single(bar0.Children);
-        Assert.Equal(("BOOTFB", 0xfd2fffffUL), (bootfb.Name, bootfb.End));
-        Assert.Equal("simpledrm", Assert.Single(bootfb.Children).Name);
-        // Names with spaces and brackets are kept whole.
-        Assert.Contains(map.Roots, r => r.Name == "PCI MMCONFIG 0000 [bus 00-ff]");
+        Assert.Equal((UefiFramebuffer.Vga, 0xc0000000UL, 0xc0ffffffUL), (bar0.Name, bar0.Start, bar0.End));
+        var efifb = Assert.Single(bar0.Children);
+        Assert.Equal(("efifb", 0xc03e7fffUL), (efifb.Name, efifb.End));
+        // Names with spaces and brackets are kept whole; 64-bit addresses parse.
+        Assert.Contains(map.Roots, r => r.Name == "PCI ECAM 0000 [bus 00-ff]");
+        Assert.Contains(map.Roots, r => r.Name == "PCI Bus 0000:00" && r.Start == 0xe000000000);
     }
 
     [Fact]
     public void All_zero_addresses_mean_read_without_root_and_the_nesting_still_names_the_device()
     {
-        var map = IoMemReader.Parse(UefiFramebuffer.Unprivileged);
+        var map = IoMemReader.Parse(UefiFramebuffer.Unprivileged(UefiFramebuffer.CapturedIoMem()));
         Assert.True(map.AddressesHidden);
-        var d = new PciDevice { Address = Vga, Driver = "bochs-drm" };
-        var c = Assert.Single(BarConflictFinder.Find(d, [], map));
+        var c = Assert.Single(BarConflictFinder.Find(new PciDevice { Address = Vga }, [], map));
         Assert.Null(c.BarIndex);
         Assert.True(c.AddressesHidden);
-        Assert.Equal("BOOTFB", c.Owner);
+        Assert.Equal("efifb", c.Owner);
         Assert.Contains("run as root to see which BAR", c.Describe());
         // With addresses hidden nothing can be matched by range: another device is not blamed.
-        Assert.Empty(BarConflictFinder.Find(new PciDevice { Address = PciAddress.Parse("00:02.0") }, [], map));
+        Assert.Empty(BarConflictFinder.Find(new PciDevice { Address = PciAddress.Parse(UefiFramebuffer.Display) }, [], map));
     }
 
     [Theory]
@@ -58,14 +57,14 @@ public class IoMemTests
     [Fact]
     public void A_truncated_file_keeps_what_was_read_and_says_the_last_line_was_cut()
     {
-        // Cut in the middle of the BAR 0 line's successor: BOOTFB's line ends in "fd2f".
-        string text = UefiFramebuffer.IoMem;
-        string cut = text[..(text.IndexOf("BOOTFB", StringComparison.Ordinal) - 12)];
+        // Cut in the middle of the line after the VGA's BAR 0: efifb's.
+        string text = UefiFramebuffer.CapturedIoMem();
+        string cut = text[..(text.IndexOf("efifb", StringComparison.Ordinal) - 12)];
         var map = IoMemReader.Parse(cut);
         Assert.True(map.Readable);
         Assert.Contains("cut short", map.Problem);
         Assert.Contains(map.Walk(), e => e.Entry.Name == UefiFramebuffer.Vga);
-        Assert.DoesNotContain(map.Walk(), e => e.Entry.Name == "BOOTFB");
+        Assert.DoesNotContain(map.Walk(), e => e.Entry.Name == "efifb");
     }
 
     [Fact]
@@ -78,18 +77,29 @@ public class IoMemTests
     }
 
     [Fact]
-    public void A_framebuffer_inside_a_bar_is_a_conflict_on_that_bar_with_its_owner_claimer_and_fix()
+    public void Efifb_inside_the_vgas_bar_0_is_a_conflict_on_bar_0_with_its_fix()
     {
-        var map = IoMemReader.Parse(UefiFramebuffer.IoMem);
-        var d = new PciDevice { Address = Vga, Driver = "bochs-drm" };
-        var c = Assert.Single(BarConflictFinder.Find(d, [Bar0(), Bar(2, 0xfeb10000, 0x1000)], map));
+        var map = IoMemReader.Parse(UefiFramebuffer.CapturedIoMem());
+        var c = Assert.Single(BarConflictFinder.Find(new PciDevice { Address = Vga }, [Bar0(), Bar(2, 0xc2516000, 0x1000)], map));
         Assert.Equal(0, c.BarIndex);
-        Assert.Equal((0xfd000000UL, 0xfdffffffUL), (c.Start!.Value, c.End!.Value));
-        Assert.Equal(("BOOTFB", 0xfd2fffffUL), (c.Owner, c.OwnerEnd!.Value));
+        Assert.Equal((0xc0000000UL, 0xc0ffffffUL), (c.Start!.Value, c.End!.Value));
+        Assert.Equal(("efifb", 0xc03e7fffUL), (c.Owner, c.OwnerEnd!.Value));
+        Assert.Empty(c.ClaimedBy);
+        Assert.Contains("video=efifb:off", c.Fix);
+        Assert.Contains("echo efi-framebuffer.0 > /sys/bus/platform/drivers/efi-framebuffer/unbind", c.Fix);
+        Assert.Equal("BAR 0 [mem 0xc0000000-0xc0ffffff] is reserved by efifb, the efifb framebuffer driver, on the EFI framebuffer", c.Describe());
+    }
+
+    [Fact]
+    public void Bootfb_claimed_by_simpledrm_is_one_conflict_naming_both_and_both_fixes()
+    {
+        var map = IoMemReader.Parse("c0000000-febfffff : PCI Bus 0000:00\n  c1000000-c1ffffff : 0000:00:06.0\n    c1000000-c12fffff : BOOTFB\n      c1000000-c12fffff : simpledrm\n");
+        var c = Assert.Single(BarConflictFinder.Find(new PciDevice { Address = PciAddress.Parse(UefiFramebuffer.Display) }, [Bar(0, 0xc1000000, 16 << 20)], map));
+        Assert.Equal(("BOOTFB", 0), (c.Owner, c.BarIndex));
         Assert.Equal(["simpledrm"], c.ClaimedBy);
         Assert.Contains("initcall_blacklist=sysfb_init", c.Fix);
-        Assert.Contains("/sys/bus/platform/drivers/simple-framebuffer/unbind", c.Fix);
-        Assert.Equal("BAR 0 [mem 0xfd000000-0xfdffffff] is reserved by BOOTFB (claimed by simpledrm), the firmware framebuffer, registered at boot by the kernel's sysfb as a simple-framebuffer platform device", c.Describe());
+        Assert.Contains("echo simple-framebuffer.0 > /sys/bus/platform/drivers/simple-framebuffer/unbind", c.Fix);
+        Assert.StartsWith("BAR 0 [mem 0xc1000000-0xc1ffffff] is reserved by BOOTFB (claimed by simpledrm)", c.Describe());
     }
 
     [Fact]
@@ -108,7 +118,7 @@ public class IoMemTests
     [InlineData("vga16fb", "vga16fb")]
     public void Each_known_owner_comes_with_its_own_fix(string owner, string fix)
     {
-        var map = IoMemReader.Parse($"c0000000-febfffff : PCI Bus 0000:00\n  fd000000-fdffffff : 0000:00:01.0\n    fd000000-fd2fffff : {owner}\n");
+        var map = IoMemReader.Parse($"c0000000-febfffff : PCI Bus 0000:00\n  c0000000-c0ffffff : 0000:00:01.0\n    c0000000-c02fffff : {owner}\n");
         var c = Assert.Single(BarConflictFinder.Find(new PciDevice { Address = Vga }, [Bar0()], map));
         Assert.Equal(owner, c.Owner);
         Assert.Contains(fix, c.Fix);
@@ -118,12 +128,12 @@ public class IoMemTests
     public void An_owner_overlapping_a_bar_without_being_nested_in_it_is_found_by_range()
     {
         // A framebuffer registered before the BAR (or reported beside it) still overlaps it.
-        var map = IoMemReader.Parse("fd000000-fd2fffff : BOOTFB\nfd000000-fdffffff : 0000:00:01.0\n");
+        var map = IoMemReader.Parse("c0000000-c02fffff : BOOTFB\nc0000000-c0ffffff : 0000:00:01.0\n");
         var c = Assert.Single(BarConflictFinder.Find(new PciDevice { Address = Vga }, [Bar0()], map));
         Assert.Equal(0, c.BarIndex);
         Assert.Contains(UefiFramebuffer.Vga, BarConflictFinder.Candidates(map));
         // A BAR elsewhere is not touched.
-        Assert.Empty(BarConflictFinder.Find(new PciDevice { Address = Vga }, [Bar(2, 0xfeb10000, 0x1000)], map));
+        Assert.Empty(BarConflictFinder.Find(new PciDevice { Address = Vga }, [Bar(2, 0xc2516000, 0x1000)], map));
     }
 
     [Fact]
@@ -135,7 +145,7 @@ public class IoMemTests
         {
             var host = HostReader.Read(new HostFiles(tree.Directory), new HostReadOptions { Details = details });
             var c = Assert.Single(host.FindDevice(Vga)!.BarConflicts);
-            Assert.Equal((0, "BOOTFB"), (c.BarIndex, c.Owner));
+            Assert.Equal((0, "efifb", 0xc0000000UL), (c.BarIndex, c.Owner, c.Start!.Value));
             Assert.All(host.Devices.Where(d => d.Address != Vga), d => Assert.Empty(d.BarConflicts));
         }
     }
@@ -143,7 +153,7 @@ public class IoMemTests
     [Fact]
     public void A_capture_without_proc_iomem_finds_nothing_and_says_it_did_not_check()
     {
-        using var tree = UefiFramebuffer.Open(iomem: null);
+        using var tree = UefiFramebuffer.OpenWith(_ => null);
         var host = HostReader.Read(new HostFiles(tree.Directory));
         Assert.False(host.IoMem.Readable);
         Assert.Contains("not checked", host.IoMem.Problem);
@@ -154,7 +164,7 @@ public class IoMemTests
     [Fact]
     public void A_truncated_proc_iomem_in_a_tree_is_a_host_warning_not_a_crash()
     {
-        using var tree = UefiFramebuffer.Open(UefiFramebuffer.IoMem[..^40]);
+        using var tree = UefiFramebuffer.OpenWith(t => t[..^10]);
         var host = HostReader.Read(new HostFiles(tree.Directory));
         Assert.Contains(host.Warnings, w => w.Contains("/proc/iomem") && w.Contains("cut short"));
         Assert.Single(host.FindDevice(Vga)!.BarConflicts);
@@ -169,14 +179,14 @@ public class IoMemTests
         {
             using (var f = File.Create(archive)) new Vfio.Host.Snapshot.SnapshotWriter(new HostFiles(tree.Directory)).Write(f, "test");
             using var again = Vfio.Host.Snapshot.SnapshotArchive.Open(archive);
-            Assert.Equal(UefiFramebuffer.IoMem, File.ReadAllText(Path.Combine(again.Directory, "proc", "iomem")));
+            Assert.Equal(UefiFramebuffer.CapturedIoMem(), File.ReadAllText(Path.Combine(again.Directory, "proc", "iomem")));
             var host = HostReader.Read(new HostFiles(again.Directory));
-            Assert.Equal("BOOTFB", Assert.Single(host.FindDevice(Vga)!.BarConflicts).Owner);
+            Assert.Equal("efifb", Assert.Single(host.FindDevice(Vga)!.BarConflicts).Owner);
         }
         finally { File.Delete(archive); }
     }
 
-    private static PciBar Bar0() => Bar(0, 0xfd000000, 16 << 20);
+    private static PciBar Bar0() => Bar(0, 0xc0000000, 16 << 20);
 
     private static PciBar Bar(int index, ulong start, ulong size) =>
         new() { Slot = BarSlot.Bar, Index = index, Start = start, Size = size, Prefetchable = index == 0 };

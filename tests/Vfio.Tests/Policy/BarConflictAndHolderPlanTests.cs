@@ -14,7 +14,7 @@ namespace Vfio.Tests.Policy;
 /// </summary>
 public class BarConflictAndHolderPlanTests
 {
-    private static readonly PciAddress Vga = PciAddress.Parse(UefiFramebuffer.Vga);
+    private static readonly PciAddress Display = PciAddress.Parse(UefiFramebuffer.Display);
 
     private static AssignmentPlan Plan(HostState host, HostFiles files, AssignmentRequest request) =>
         AssignmentPlanner.Plan(host, ModuleAliases.Parse(files.ReadAllText($"/lib/modules/{host.KernelRelease}/modules.alias") ?? ""), request);
@@ -22,39 +22,57 @@ public class BarConflictAndHolderPlanTests
     private static AssignmentRequest Req(string target) => new() { Targets = [PciAddress.Parse(target)] };
 
     [Fact]
-    public void Binding_the_vga_to_vfio_pci_is_refused_naming_the_bar_range_owner_and_fix_and_force_keeps_it_as_a_warning()
+    public void Binding_a_non_vga_display_to_vfio_pci_is_refused_naming_the_bar_range_owner_and_fix_and_force_keeps_it()
     {
-        using var tree = UefiFramebuffer.Open();
+        using var tree = UefiFramebuffer.OpenWithBootFbOnDisplay();
         var files = new HostFiles(tree.Directory);
         var host = HostReader.Read(files, new HostReadOptions { Details = false });
 
-        var plan = Plan(host, files, Req("00:01.0"));
+        var plan = Plan(host, files, Req(UefiFramebuffer.Display));
         Assert.False(plan.CanApply);
-        var r = Assert.Single(plan.Refusals, r => r.Reason.Contains("BOOTFB"));
+        var r = Assert.Single(plan.Refusals);
         Assert.True(r.Overridable);
-        Assert.Equal(Vga, r.Address);
-        Assert.Contains("BAR 0 [mem 0xfd000000-0xfdffffff]", r.Reason);
-        Assert.Contains("claimed by simpledrm", r.Reason);
+        Assert.Equal(Display, r.Address);
+        Assert.Contains("BAR 0 [mem 0xc1000000-0xc1ffffff]", r.Reason);
+        Assert.Contains("reserved by BOOTFB (claimed by simpledrm)", r.Reason);
         Assert.Contains("can't reserve", r.Reason);
         Assert.Contains("Fix: boot with initcall_blacklist=sysfb_init", r.Reason);
         var c = Assert.Single(plan.BarConflicts);
-        Assert.Equal((Vga, 0), (c.Address, c.Conflict.BarIndex));
+        Assert.Equal((Display, 0, true), (c.Address, c.Conflict.BarIndex, c.Refused));
 
-        var forced = Plan(host, files, Req("00:01.0") with { Force = true });
+        var forced = Plan(host, files, Req(UefiFramebuffer.Display) with { Force = true });
         Assert.True(forced.CanApply);
         Assert.Contains(forced.Refusals, x => x.Reason.Contains("BOOTFB"));
         Assert.Single(forced.BarConflicts);
     }
 
     [Fact]
-    public void Fencing_the_vga_with_pci_stub_is_not_a_bar_conflict()
+    public void On_the_vga_class_boot_vga_the_conflict_is_a_note_because_vfio_pci_removes_efifb_when_it_binds()
     {
-        // pci-stub reserves no BAR: the framebuffer is in nobody's way there.
+        // Seen in the lab (6.12, OVMF): binding the VGA to vfio-pci took efifb and its entry away.
         using var tree = UefiFramebuffer.Open();
         var files = new HostFiles(tree.Directory);
+        var host = HostReader.Read(files, new HostReadOptions { Details = false });
+        var plan = Plan(host, files, Req(UefiFramebuffer.Vga));
+        Assert.DoesNotContain(plan.Refusals, r => r.Reason.Contains("efifb"));
+        Assert.Contains(plan.Refusals, r => r.Reason.Contains("boot VGA")); // still refused for what it is
+        var c = Assert.Single(plan.BarConflicts);
+        Assert.False(c.Refused);
+        var note = Assert.Single(plan.Notes, n => n.Contains("efifb"));
+        Assert.Contains("BAR 0 [mem 0xc0000000-0xc0ffffff]", note);
+        Assert.Contains("removes the firmware framebuffer from a VGA-class function", note);
+        Assert.Contains("video=efifb:off", note);
+    }
+
+    [Fact]
+    public void Fencing_a_display_with_pci_stub_is_not_a_bar_conflict()
+    {
+        // pci-stub reserves no BAR: the framebuffer is in nobody's way there.
+        using var tree = UefiFramebuffer.OpenWithBootFbOnDisplay();
+        var files = new HostFiles(tree.Directory);
         var host = HostReader.Read(files);
-        var plan = Plan(host, files, Req("00:01.0") with { Driver = DriverRequest.Parse("pci-stub")! });
-        Assert.DoesNotContain(plan.Refusals, r => r.Reason.Contains("BOOTFB"));
+        var plan = Plan(host, files, Req(UefiFramebuffer.Display) with { Driver = DriverRequest.Parse("pci-stub")! });
+        Assert.True(plan.CanApply);
         Assert.Empty(plan.BarConflicts);
     }
 
