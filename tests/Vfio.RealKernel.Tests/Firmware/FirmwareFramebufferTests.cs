@@ -52,6 +52,12 @@ public class FirmwareFramebufferTests
             Assert.Equal(("efifb", 0), (c.GetProperty("owner").GetString(), c.GetProperty("bar").GetInt32()));
         }
 
+        // Without root the kernel prints /proc/iomem with zero addresses: the conflict is still found, on an unnamed BAR.
+        var (userCode, asUser) = Guest.Run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", InstalledVfioctl.Require(), "show", Vga);
+        Assert.True(userCode == 0, asUser);
+        Assert.Contains("a BAR is reserved by efifb", asUser);
+        Assert.Contains("run as root to see which BAR", asUser);
+
         // plan: refused for the boot VGA; --force applies and still names efifb (a note: vfio-pci clears it on a VGA).
         Assert.Equal(3, InstalledVfioctl.Run("plan", Vga).Code);
         var (forcedCode, forced) = InstalledVfioctl.Run("plan", Vga, "--force");
