@@ -4,9 +4,10 @@ namespace Vfio.RealKernel.Tests.Firmware;
 
 /// <summary>
 /// A guest booted through UEFI (OVMF), where efifb keeps the boot VGA's BAR 0 reserved
-/// (kernel-facts section 10). Runs in `lab run --topology in-use --firmware uefi --append
-/// modprobe.blacklist=bochs` (so bochs-drm does not take the VGA over); in any other in-use guest
-/// it is skipped. The oracle is the kernel's own /proc/iomem and the VGA's resource file.
+/// (kernel-facts section 10). Trait topology=uefi: scripts/lab-test runs it in `lab run --topology
+/// in-use --firmware uefi --append modprobe.blacklist=bochs` (so bochs-drm does not take the VGA
+/// over); in any other guest it is skipped. The oracle is the kernel's own /proc/iomem and the
+/// VGA's resource file.
 /// </summary>
 public class FirmwareFramebufferTests
 {
@@ -32,7 +33,7 @@ public class FirmwareFramebufferTests
         return null;
     }
 
-    [Fact, Trait("topology", "in-use")]
+    [Fact, Trait("topology", "uefi")]
     public void Show_and_plan_name_efifb_in_bar_0_and_the_printed_fixes_free_it()
     {
         RequireUefiFramebuffer();
