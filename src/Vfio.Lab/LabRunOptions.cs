@@ -52,6 +52,19 @@ public sealed record LabRunOptions(IReadOnlyList<string> Command)
     public bool Iommu { get; init; } = true;
 
     /// <summary>
+    /// The guest's firmware: SeaBIOS (the default) or OVMF (<see cref="LabFirmware.Uefi"/>), whose
+    /// framebuffer on the boot VGA the guest kernel then sees, as on a UEFI host.
+    /// </summary>
+    public LabFirmware Firmware { get; init; } = LabFirmware.Bios;
+
+    /// <summary>
+    /// Extra words for the guest kernel's command line, after the lab's own (for example
+    /// <c>modprobe.blacklist=bochs</c>, which the lab's coldplug honours, to keep a display driver
+    /// from taking the boot VGA over from the firmware framebuffer). Null or empty: none.
+    /// </summary>
+    public string? KernelArguments { get; init; }
+
+    /// <summary>
     /// A directory whose contents make the guest persistent from one run to the next, or null for a
     /// throw-away guest: <c>root.ext4</c> (created when absent) carries the upper layer of the root
     /// overlay, and the topology's disk images are kept there and reused.

@@ -90,7 +90,16 @@ public sealed class LabRunner
             bool interactive = options.KeepGoing && options.Interactive;
             WriteShare(share, options, kernel, cwd, begin, endPrefix, interactive, _cache);
 
-            var arguments = MachineArguments(options, kernel, initramfs, share, id => disks[id], stateDisk);
+            (string Code, string Vars)? firmware = null;
+            if (options.Firmware == LabFirmware.Uefi)
+            {
+                var ovmf = Ovmf.Ensure(_cache, _apt, _log, cancellationToken);
+                // The variable store is written by the firmware: each run gets its own copy.
+                var vars = Path.Combine(runDir, "OVMF_VARS.fd");
+                File.Copy(ovmf.Vars, vars);
+                firmware = (ovmf.Code, vars);
+            }
+            var arguments = MachineArguments(options, kernel, initramfs, share, id => disks[id], stateDisk, firmware);
             Stopwatch clock;
             GuestConsole console;
             QemuMachine machine;
@@ -101,6 +110,7 @@ public sealed class LabRunner
                 _log.WriteLine($"lab: booting {kernel.Release} with topology {options.Topology.Name} " +
                                $"(timeout {options.Timeout.TotalSeconds:0} s, boot timeout {options.BootTimeout.TotalSeconds:0} s" +
                                (options.Udev ? ", udev" : "") +
+                               (options.Firmware == LabFirmware.Uefi ? ", UEFI (OVMF)" : "") +
                                (options.StateDirectory is { } shown ? $", state {Path.GetFullPath(shown)}" : "") + ")");
                 if (options.KeepGoing && !interactive)
                 {
@@ -366,12 +376,16 @@ public sealed class LabRunner
     }
 
     internal static IReadOnlyList<string> MachineArguments(LabRunOptions options, KernelImage kernel, string initramfs, string share,
-        Func<string, string> diskPath, string? stateDisk = null)
+        Func<string, string> diskPath, string? stateDisk = null, (string Code, string Vars)? firmware = null)
     {
         string E(string v) => QemuMachine.EscapeOptionValue(v);
         return
         [
             "-accel", "tcg",
+            // OVMF: its code read-only in the first flash, the run's copy of the variable store in the second.
+            .. (firmware is { } fw
+                ? new[] { "-drive", $"if=pflash,format=raw,unit=0,readonly=on,file={E(fw.Code)}", "-drive", $"if=pflash,format=raw,unit=1,file={E(fw.Vars)}" }
+                : []),
             .. (options.CpuModel is { } cpu ? new[] { "-cpu", cpu } : []),
             "-m", options.MemoryMiB.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-smp", "2",
@@ -383,7 +397,8 @@ public sealed class LabRunner
             "-vga", "none",
             "-kernel", kernel.Vmlinuz,
             "-initrd", initramfs,
-            "-append", "console=ttyS0" + (options.Iommu ? " intel_iommu=on" : "") + " panic=-1 quiet" + (stateDisk is null ? "" : " vfioctl_lab.state=1"),
+            "-append", "console=ttyS0" + (options.Iommu ? " intel_iommu=on" : "") + " panic=-1 quiet" + (stateDisk is null ? "" : " vfioctl_lab.state=1")
+                + (string.IsNullOrWhiteSpace(options.KernelArguments) ? "" : " " + options.KernelArguments.Trim()),
             // The host's root, read-only, and the run's share, writable, at fixed addresses.
             "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
             "-device", $"virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot,bus=pcie.0,addr=0x1e",

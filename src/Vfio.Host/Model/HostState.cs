@@ -59,6 +59,11 @@ public sealed record HostState
     /// read with <see cref="Reading.HostReadOptions.GroupUsers"/>.
     /// </summary>
     public ImmutableArray<VfioDeviceFd> VfioDeviceFds { get; init; } = [];
+    /// <summary>
+    /// <c>/proc/iomem</c> as read: whether it could be read and whether its addresses were hidden
+    /// (read without root). Each device's <see cref="PciDevice.BarConflicts"/> come from it.
+    /// </summary>
+    public IoMemMap IoMem { get; init; } = IoMemMap.Unavailable("/proc/iomem was not read.");
     /// <summary>Host-level problems met while reading (one sentence each).</summary>
     public ImmutableArray<string> Warnings { get; init; } = [];
 

@@ -47,6 +47,12 @@ public sealed record PciDevice
     /// (kernel-facts section 5). Null when no VFIO driver holds it (read only when a driver is bound).
     /// </summary>
     public string? VfioDevice { get; init; }
+    /// <summary>
+    /// BARs the firmware framebuffer keeps reserved in <c>/proc/iomem</c> (BOOTFB, simpledrm, efifb...):
+    /// vfio-pci cannot reserve them (kernel-facts section 10). Empty when there are none or
+    /// <c>/proc/iomem</c> could not be read (<see cref="HostState.IoMem"/> says which).
+    /// </summary>
+    public ImmutableArray<BarConflict> BarConflicts { get; init; } = [];
     /// <summary>Host use of this device: block devices, network interfaces, DRM cards.</summary>
     public ImmutableArray<DeviceHolder> Holders { get; init; } = [];
     /// <summary>What could not be read, one sentence each.</summary>

@@ -80,6 +80,10 @@ public static class HostReader
         else
             for (int i = 0; i < devices.Length; i++) devices[i] = PciDeviceReader.Read(files, addresses[i], options.Details);
 
+        var iomem = IoMemReader.Read(files);
+        if (iomem is { Readable: true, Problem: { } iomemProblem }) hostWarnings.Add(iomemProblem);
+        AttachBarConflicts(files, devices, iomem);
+
         if (options.Holders)
             devices = HolderReader.Attach(files, devices, hostWarnings, HolderScope(devices, options.HoldersOnlyFor));
 
@@ -103,8 +107,29 @@ public static class HostReader
             Modules = [.. files.List("/sys/module")],
             GroupUsers = users?.GroupUsers ?? ImmutableDictionary<int, ImmutableArray<ProcessRef>>.Empty,
             VfioDeviceFds = users?.DeviceFds ?? [],
+            IoMem = iomem,
             Warnings = [.. hostWarnings],
         };
+    }
+
+    /// <summary>
+    /// Sets <see cref="PciDevice.BarConflicts"/> on the devices whose <c>/proc/iomem</c> entries hold
+    /// or overlap a firmware framebuffer (kernel-facts section 10); BARs are read for those alone
+    /// when the read was without details.
+    /// </summary>
+    private static void AttachBarConflicts(HostFiles files, PciDevice[] devices, IoMemMap iomem)
+    {
+        if (!iomem.Readable) return;
+        var candidates = BarConflictFinder.Candidates(iomem);
+        if (candidates.Count == 0) return;
+        for (int i = 0; i < devices.Length; i++)
+        {
+            var d = devices[i];
+            if (!candidates.Contains(d.Address.ToString())) continue;
+            var bars = d.Bars.IsEmpty ? BarReader.Read(files, d.Address) : d.Bars;
+            var conflicts = BarConflictFinder.Find(d, bars, iomem);
+            if (!conflicts.IsEmpty) devices[i] = d with { BarConflicts = conflicts };
+        }
     }
 
     /// <summary>The devices named and every member of their groups; null for all devices.</summary>

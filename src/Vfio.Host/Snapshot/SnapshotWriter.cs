@@ -41,6 +41,8 @@ public sealed class SnapshotWriter
         "/proc/sys/kernel/osrelease", "/proc/cmdline", "/proc/self/mountinfo", "/proc/swaps",
         "/proc/net/route", "/proc/net/ipv6_route", "/proc/net/if_inet6", "/proc/net/fib_trie",
         "/proc/modules", "/proc/cpuinfo",
+        // BARs the firmware framebuffer keeps reserved (kernel-facts section 10); zeros when captured without root.
+        "/proc/iomem",
         // What the no-IOMMU diagnosis reads to tell a virtual machine from bare metal.
         "/sys/class/dmi/id/sys_vendor", "/sys/class/dmi/id/product_name", "/sys/hypervisor/type",
     ];

@@ -34,6 +34,13 @@ public sealed record DeviceStep
 /// <summary>Why (part of) a plan must not be carried out.</summary>
 public sealed record Refusal(PciAddress? Address, string Reason, bool Overridable);
 
+/// <summary>
+/// A BAR of a member going to a vfio driver that the firmware framebuffer keeps reserved
+/// (kernel-facts section 10). <paramref name="Refused"/>: the plan refuses it (overridably); false
+/// for a VGA-class function, which vfio-pci clears when it binds it (the plan notes it instead).
+/// </summary>
+public sealed record DeviceBarConflict(PciAddress Address, Vfio.Host.Model.BarConflict Conflict, bool Refused);
+
 /// <summary>A module to load before binding, with parameters.</summary>
 public sealed record ModuleLoad(string Module, ImmutableArray<string> Parameters, string Reason);
 
@@ -48,6 +55,8 @@ public sealed record AssignmentPlan
     public ImmutableArray<DeviceStep> Steps { get; init; } = [];
     public ImmutableArray<ModuleLoad> Modules { get; init; } = [];
     public ImmutableArray<Refusal> Refusals { get; init; } = [];
+    /// <summary>BARs of members going to a vfio driver that the firmware framebuffer holds: each is a refusal (overridable) or, on a VGA-class function, a note.</summary>
+    public ImmutableArray<DeviceBarConflict> BarConflicts { get; init; } = [];
     public ImmutableArray<string> Notes { get; init; } = [];
     /// <summary>Whether applying turns on vfio's unsafe no-IOMMU mode (<c>enable_unsafe_noiommu_mode</c>) before binding.</summary>
     public bool EnableNoIommuMode { get; init; }

@@ -42,6 +42,7 @@ public static class AssignmentPlanner
         }
 
         var steps = new List<DeviceStep>();
+        var barConflicts = new List<DeviceBarConflict>();
         var modules = new Dictionary<string, ModuleLoad>(StringComparer.Ordinal);
         void NeedModule(string module, string reason)
         {
@@ -52,7 +53,7 @@ public static class AssignmentPlanner
         {
             var group = host.FindGroup(g)!;
             if (host.GroupUsers.TryGetValue(g, out var users) && users.Length > 0)
-                refusals.Add(new Refusal(null, $"Group {g} is open in userspace now ({group.VfioNode ?? $"/dev/vfio/{g}"} held by {string.Join(", ", users)}): it cannot be changed while in use; stop that program first.", false));
+                refusals.Add(new Refusal(null, $"Group {g} is open in userspace now ({group.VfioNode ?? $"/dev/vfio/{g}"} held by {string.Join(", ", users)}): it cannot be changed while in use; {StopFirst(users)}.", false));
             foreach (var other in group.OtherMembers)
                 refusals.Add(new Refusal(null, $"Group {g} also holds '{other}', which is not a PCI device: vfioctl cannot move it.", false));
 
@@ -63,7 +64,18 @@ public static class AssignmentPlanner
                 var step = PlanMember(d, g, fence.Contains(a), request, aliases, notes);
                 steps.Add(step);
                 if (step.Action != StepAction.Keep)
+                {
                     Safety(host, d, step, refusals);
+                    if (step.ToDriver is { } to && DriverKinds.IsVfioDriver(to))
+                        foreach (var c in d.BarConflicts)
+                        {
+                            bool cleared = VfioClearsFramebuffer(d);
+                            barConflicts.Add(new DeviceBarConflict(d.Address, c, Refused: !cleared));
+                            if (cleared)
+                                notes.Add($"{d.Address} {c.Describe()}. {to} removes the firmware framebuffer from a VGA-class function when it binds it (kernel-facts section 10), so the bind frees the BAR (and the host loses that console); if /proc/iomem still shows {c.Owner} inside it afterwards: {c.Fix}.");
+                        }
+                    HeldVfioDevice(host, d, step, refusals);
+                }
                 if (step.ToModule is { } m && step.Action != StepAction.Keep)
                     NeedModule(m, $"provides {step.ToDriver} for {a}");
                 if (step.ToDriver is { } drv && DriverKinds.IsVfioDriver(drv) && step.Action != StepAction.Keep)
@@ -88,6 +100,7 @@ public static class AssignmentPlanner
             Steps = [.. steps],
             Modules = [.. modules.Values],
             Refusals = [.. refusals],
+            BarConflicts = [.. barConflicts],
             Notes = [.. notes],
         };
     }
@@ -205,6 +218,28 @@ public static class AssignmentPlanner
         _ => module,
     };
 
+    /// <summary>"stop the VMM/program (pid 4242) first", naming every process.</summary>
+    public static string StopFirst(IEnumerable<ProcessRef> processes) =>
+        $"stop the VMM/program ({string.Join(", ", processes.Select(p => $"pid {p.Pid}"))}) first";
+
+    /// <summary>
+    /// A device on a vfio driver that a process holds through its VFIO device fd (the iommufd cdev
+    /// <c>/dev/vfio/devices/vfioN</c>, or a device fd whose fdinfo names it): moving it would make the
+    /// unbind wait until that process closes it (kernel-facts section 2), so the plan is refused
+    /// with the holders named. A group node held open is refused per group above.
+    /// </summary>
+    private static void HeldVfioDevice(HostState host, PciDevice d, DeviceStep step, List<Refusal> refusals)
+    {
+        if (!DriverKinds.OnVfio(d)) return;
+        var holders = new List<ProcessRef>();
+        foreach (var fd in host.VfioDeviceFds)
+            if (fd.Device == d.Address && !holders.Contains(fd.Process)) holders.Add(fd.Process);
+        if (holders.Count == 0) return;
+        refusals.Add(new Refusal(d.Address,
+            $"{d.Address} is on {d.Driver ?? "a vfio driver"} and open in userspace through its VFIO device ({string.Join(", ", holders)}): moving it to {step.ToDriver} would wait until it is closed; {StopFirst(holders)}.",
+            false));
+    }
+
     private static void Safety(HostState host, PciDevice d, DeviceStep step, List<Refusal> refusals)
     {
         var a = d.Address;
@@ -220,5 +255,21 @@ public static class AssignmentPlanner
             refusals.Add(new Refusal(a, $"{a} is in use by the host: {h.Describe()}. {h.Hint}.", true));
         if (step.ToDriver is { } to && DriverKinds.IsVfioDriver(to) && DmaIsolation.Of(host, d) is { Reason: { } isolation })
             refusals.Add(new Refusal(a, isolation, true));
+        // The firmware framebuffer keeps a BAR reserved: the vfio driver cannot reserve it, and
+        // removes it by itself only from a VGA-class function (kernel-facts section 10).
+        if (step.ToDriver is { } vfio && DriverKinds.IsVfioDriver(vfio) && !VfioClearsFramebuffer(d))
+            foreach (var c in d.BarConflicts)
+                refusals.Add(new Refusal(a, BarConflictReason(a, vfio, c), true));
     }
+
+    /// <summary>
+    /// vfio-pci (and every variant: it is vfio-pci-core's doing) removes the firmware framebuffers on
+    /// a VGA-class function's apertures when it binds it; other display classes keep them
+    /// (kernel-facts section 10).
+    /// </summary>
+    public static bool VfioClearsFramebuffer(PciDevice d) => d.Class is { IsVga: true };
+
+    /// <summary>The refusal (or, forced, the warning) for a BAR the firmware framebuffer holds.</summary>
+    public static string BarConflictReason(PciAddress a, string driver, BarConflict c) =>
+        $"{a} {c.Describe()}: {driver} cannot reserve {(c.BarIndex is null ? "it" : c.BarName)} (the kernel logs '{driver} {a}: BAR {(c.BarIndex is { } i ? i.ToString(System.Globalization.CultureInfo.InvariantCulture) : "N")}: can't reserve [mem ...]') and the VM or program opening the device fails; a function that is not VGA-class gets no help from vfio-pci here. Fix: {c.Fix}.";
 }

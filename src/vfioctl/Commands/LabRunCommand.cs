@@ -86,6 +86,21 @@ internal static class LabRunCommand
             Description = "Boot the guest without the emulated Intel IOMMU: a VM with no IOMMU, as most cloud VMs are (no groups; what vfioctl says there)",
         };
 
+        var firmware = new Option<string>("--firmware")
+        {
+            Description = "The guest's firmware: bios (SeaBIOS, the default) or uefi (OVMF from Debian's ovmf package, downloaded into the lab cache): " +
+                          "a UEFI guest's kernel sees the firmware framebuffer on the boot VGA",
+            DefaultValueFactory = _ => "bios",
+            HelpName = "bios|uefi",
+        };
+        firmware.AcceptOnlyFromAmong("bios", "uefi");
+
+        var append = new Option<string>("--append")
+        {
+            Description = "Extra words for the guest kernel's command line, after the lab's own (e.g. modprobe.blacklist=bochs: the lab's coldplug honours it)",
+            HelpName = "ARGS",
+        };
+
         var state = new Option<string>("--state")
         {
             Description = "Keep the guest's writes in DIR from one run to the next: DIR/root.ext4 (created when absent, 1 GiB sparse) " +
@@ -108,7 +123,7 @@ internal static class LabRunCommand
             "Boot a guest with a topology and run COMMAND in it, in this directory, on this machine's file system; " +
             "exits with COMMAND's status")
         {
-            topology, kernel, timeout, bootTimeout, memory, cpu, keepGoing, udev, noIommu, state, commandArgument,
+            topology, kernel, timeout, bootTimeout, memory, cpu, keepGoing, udev, noIommu, firmware, append, state, commandArgument,
         };
         command.SetAction(parse =>
         {
@@ -125,6 +140,8 @@ internal static class LabRunCommand
                 KeepGoing = parse.GetValue(keepGoing),
                 Udev = parse.GetValue(udev),
                 Iommu = !parse.GetValue(noIommu),
+                Firmware = parse.GetValue(firmware) == "uefi" ? LabFirmware.Uefi : LabFirmware.Bios,
+                KernelArguments = parse.GetValue(append),
                 StateDirectory = parse.GetValue(state) is { } dir ? Path.GetFullPath(dir) : null,
                 Interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected,
             };

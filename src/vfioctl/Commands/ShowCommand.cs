@@ -98,6 +98,7 @@ internal static class ShowCommand
         }
         if (d.PhysFn is { } pf) Line("SR-IOV VF of", pf.ToString());
         BarText.Write(o, view, d);
+        BarConflictText.Write(o, view.Host, d);
 
         if (d.Holders.Length > 0)
         {
@@ -150,6 +151,7 @@ internal static class ShowCommand
         else w.WriteNull("sriov");
         w.StringOrNull("physfn", d.PhysFn?.ToString());
         BarText.WriteJson(w, view, d);
+        BarConflictText.WriteJson(w, view.Host, d);
         w.WriteStartArray("holders");
         foreach (var h in d.Holders)
         {

@@ -81,6 +81,7 @@ internal static class PlanWriter
         }
         w.WriteEndArray();
         RefusalWriter.WriteJson(w, plan.Refusals);
+        BarConflictText.WriteJson(w, plan);
         w.WriteStartArray("bars");
         foreach (var gb in bars ?? [])
         {
