@@ -3,7 +3,7 @@
 # (`vfioctl lab run --topology basic`): 4 KiB DMA map+unmap pairs per second and 32-bit MMIO
 # reads per second on QEMU's edu device. See bench/README.md ("Vfio.Userspace against C").
 #
-# usage: bench/vfio-vs-c.sh [--rounds 5] [--kernel 6.12] [--map 5000] [--mmio 200000]
+# usage: bench/vfio-vs-c.sh [--backend container|iommufd] [--rounds 5] [--kernel 6.12] [--map 5000] [--mmio 200000]
 #                           [--passes 5] [--warmup 2] [--timeout 1800] [--wait-quiet 600]
 #                           [--from-log FILE]
 set -euo pipefail
@@ -11,8 +11,10 @@ set -euo pipefail
 usage() {
     cat <<'USAGE'
 usage: bench/vfio-vs-c.sh [options]
+  --backend B     container (VFIO_IOMMU_MAP_DMA) or iommufd (IOMMU_IOAS_MAP on the device cdev;
+                  needs the lab's 7.3 kernel, the default kernel then) (default container)
   --rounds N      rounds in the guest, C and C# alternating which goes first (default 5)
-  --kernel K      lab kernel, 6.12 or 6.1 (default 6.12)
+  --kernel K      lab kernel, 6.12, 6.1 or 7.3 (default 6.12; 7.3 with --backend iommufd)
   --map N         map+unmap pairs per timed pass (default 5000)
   --mmio N        32-bit MMIO reads per timed pass (default 200000)
   --passes P      timed passes per program run (default 5)
@@ -21,13 +23,14 @@ usage: bench/vfio-vs-c.sh [options]
   --wait-quiet S  wait up to S seconds for other QEMU guests on this machine to finish before
                   booting (default 600; 0: do not wait)
   --from-log F    run nothing: re-read a guest log saved by an earlier run and print the table
-Writes bench/out/vfio-vs-c/guest.log and bench/out/vfio-vs-c.json.
+Writes bench/out/vfio-vs-c/guest.log and bench/out/vfio-vs-c-BACKEND.json.
 USAGE
 }
 
-ROUNDS=5 KERNEL=6.12 MAPS=5000 READS=200000 PASSES=5 WARMUP=2 TIMEOUT=1800 WAIT_QUIET=600 FROM_LOG=""
+BACKEND=container KERNEL="" ROUNDS=5 MAPS=5000 READS=200000 PASSES=5 WARMUP=2 TIMEOUT=1800 WAIT_QUIET=600 FROM_LOG=""
 while (($#)); do
     case "$1" in
+        --backend) BACKEND="$2"; shift 2 ;;
         --rounds) ROUNDS="$2"; shift 2 ;;
         --kernel) KERNEL="$2"; shift 2 ;;
         --map) MAPS="$2"; shift 2 ;;
@@ -45,6 +48,9 @@ for v in "$ROUNDS" "$MAPS" "$READS" "$PASSES" "$WARMUP" "$TIMEOUT" "$WAIT_QUIET"
     [[ "$v" =~ ^[0-9]+$ ]] || { echo "vfio-vs-c: numeric options take whole numbers" >&2; exit 2; }
 done
 ((ROUNDS >= 1 && PASSES >= 1 && MAPS >= 1 && READS >= 1)) || { echo "vfio-vs-c: --rounds, --passes, --map and --mmio must be at least 1" >&2; exit 2; }
+
+[[ "$BACKEND" == container || "$BACKEND" == iommufd ]] || { echo "vfio-vs-c: --backend container or iommufd" >&2; exit 2; }
+[[ -n "$KERNEL" ]] || { [[ "$BACKEND" == iommufd ]] && KERNEL=7.3 || KERNEL=6.12; }
 
 cd "$(dirname "$0")/.."
 OUT=bench/out/vfio-vs-c
@@ -64,8 +70,15 @@ else
     command -v gcc >/dev/null || die "gcc is not on PATH (apt-get install gcc; the C side includes linux/vfio.h from linux-libc-dev)"
 
     # --- 1. Builds -----------------------------------------------------------------------------------
-    log "compiling bench/vfio-vs-c/bench.c (gcc -O2)"
-    gcc -O2 -Wall -Wextra -o "$OUT/bench-c" bench/vfio-vs-c/bench.c || die "bench.c does not compile"
+    # iommufd's uapi header is newer than Debian 12's: the lab's built 7.3 kernel installs its own.
+    CINC=()
+    if [[ "$BACKEND" == iommufd ]]; then
+        headers=$(ls -d "${XDG_CACHE_HOME:-$HOME/.cache}"/vfioctl/lab/kernels/linux-7.3-*/usr/include 2>/dev/null | tail -1)
+        [[ -n "$headers" ]] || die "no 7.3 uapi headers: build the lab's kernel first (vfioctl lab prepare --kernel 7.3)"
+        CINC=(-I "$headers")
+    fi
+    log "compiling bench/vfio-vs-c/bench.c (gcc -O2 ${CINC[*]})"
+    gcc -O2 -Wall -Wextra "${CINC[@]}" -o "$OUT/bench-c" bench/vfio-vs-c/bench.c || die "bench.c does not compile"
     log "publishing bench/vfio-vs-c/Managed (Release) into $OUT/managed"
     rm -rf "$OUT/managed"
     dotnet publish bench/vfio-vs-c/Managed/Managed.csproj -c Release -o "$OUT/managed" -nologo -v q >"$OUT/publish.log" 2>&1 \
@@ -86,11 +99,11 @@ else
     LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
     OTHERS_BEFORE=$(others)
     GUEST_LOG=$OUT/guest.log
-    log "running one lab guest (basic, kernel $KERNEL)"
+    log "running one lab guest (basic, kernel $KERNEL, backend $BACKEND)"
     set +e
     dotnet "$VFIOCTL" lab run --topology basic --kernel "$KERNEL" --timeout "$TIMEOUT" -- \
         bash bench/vfio-vs-c/guest.sh --c "$OUT/bench-c" --managed "$OUT/managed/bench-managed" --vfioctl-dll "$VFIOCTL" \
-        --rounds "$ROUNDS" --map "$MAPS" --mmio "$READS" --passes "$PASSES" --warmup "$WARMUP" \
+        --rounds "$ROUNDS" --map "$MAPS" --mmio "$READS" --passes "$PASSES" --warmup "$WARMUP" --backend "$BACKEND" \
         2> >(tee "$OUT/lab.err" >&2) | tee "$GUEST_LOG"
     LAB_RC=${PIPESTATUS[0]}
     set -e
@@ -101,4 +114,4 @@ fi
 # --- 3. The table -----------------------------------------------------------------------------------
 meta=(--meta "commit=$commit" --meta "gcc=$(gcc -dumpfullversion 2>/dev/null || echo unknown)" --meta "dotnet=$(dotnet --version 2>/dev/null || echo unknown)")
 [[ -f "$OUT/host.txt" ]] && while IFS= read -r kv; do meta+=(--meta "$kv"); done <"$OUT/host.txt"
-exec python3 bench/vfio-vs-c/report.py --log "$GUEST_LOG" --json bench/out/vfio-vs-c.json --lab-status "$LAB_RC" "${meta[@]}"
+exec python3 bench/vfio-vs-c/report.py --log "$GUEST_LOG" --json "bench/out/vfio-vs-c-$BACKEND.json" --lab-status "$LAB_RC" "${meta[@]}"

@@ -5,7 +5,7 @@
 #
 # usage: bash bench/vfio-vs-c/guest.sh --c PATH --managed PATH --vfioctl-dll PATH
 #            [--device 0000:00:02.0] [--rounds 5] [--map N] [--mmio N] [--passes P] [--warmup W]
-#            [--cpu 1]
+#            [--cpu 1] [--backend container|iommufd]
 # Both programs run pinned to the same vCPU (taskset -c CPU), so each gets the same CPU and the
 # managed runtime's helper threads (JIT, GC) share it instead of running beside the timed loop.
 #
@@ -14,7 +14,7 @@
 #   RESULT round=R side=c|managed what=map_unmap|mmio_read32 pass=P ops=N ns=T
 set -u
 
-C_BIN="" MANAGED="" VFIOCTL_DLL="" DEVICE=0000:00:02.0 ROUNDS=5 MAPS=5000 READS=200000 PASSES=5 WARMUP=2 CPU=1
+C_BIN="" MANAGED="" VFIOCTL_DLL="" DEVICE=0000:00:02.0 ROUNDS=5 MAPS=5000 READS=200000 PASSES=5 WARMUP=2 CPU=1 BACKEND=container
 while (($#)); do
     case "$1" in
         --c) C_BIN="$2"; shift 2 ;;
@@ -27,6 +27,7 @@ while (($#)); do
         --passes) PASSES="$2"; shift 2 ;;
         --warmup) WARMUP="$2"; shift 2 ;;
         --cpu) CPU="$2"; shift 2 ;;
+        --backend) BACKEND="$2"; shift 2 ;;
         *) echo "guest.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -40,7 +41,7 @@ RECORDS=$OUT/records
 : >"$RECORDS"
 fail=0
 
-echo "INFO kernel=$(uname -r) cpus=$(nproc) pinned_cpu=$CPU device=$DEVICE map_ops=$MAPS mmio_ops=$READS passes=$PASSES warmup=$WARMUP rounds=$ROUNDS" >>"$RECORDS"
+echo "INFO kernel=$(uname -r) cpus=$(nproc) pinned_cpu=$CPU device=$DEVICE map_ops=$MAPS mmio_ops=$READS passes=$PASSES warmup=$WARMUP rounds=$ROUNDS backend=$BACKEND" >>"$RECORDS"
 modprobe vfio-pci
 if ! dotnet "$VFIOCTL_DLL" bind "$DEVICE" --state-dir "$STATE"; then
     echo "guest.sh: vfioctl bind $DEVICE failed" >&2
@@ -49,7 +50,7 @@ fi
 
 run() {   # run ROUND SIDE PROGRAM
     local round=$1 side=$2 program=$3
-    if ! taskset -c "$CPU" "$program" "$DEVICE" --map "$MAPS" --mmio "$READS" --passes "$PASSES" --warmup "$WARMUP" >"$OUT/run.txt" 2>"$OUT/run.err"; then
+    if ! taskset -c "$CPU" "$program" "$DEVICE" --backend "$BACKEND" --map "$MAPS" --mmio "$READS" --passes "$PASSES" --warmup "$WARMUP" >"$OUT/run.txt" 2>"$OUT/run.err"; then
         echo "guest.sh: $side failed in round $round:" >&2
         cat "$OUT/run.txt" "$OUT/run.err" >&2
         fail=1

@@ -4,6 +4,7 @@ import argparse, json, statistics, sys
 
 TARGETS = {"map_unmap": 0.9, "mmio_read32": 0.8}
 NAMES = {"map_unmap": "4 KiB DMA map + unmap pairs", "mmio_read32": "32-bit MMIO reads"}
+IOMMUFD_NAMES = {"map_unmap": "4 KiB IOAS map + unmap pairs (iommufd)"}
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--log", required=True)
@@ -44,13 +45,14 @@ for what in ("map_unmap", "mmio_read32"):
     ratio = m / c
     ok = ratio >= TARGETS[what]
     ok_all &= ok
-    rows.append({"operation": what, "description": NAMES[what], "c_ops_per_s": round(c), "managed_ops_per_s": round(m),
+    name = IOMMUFD_NAMES.get(what, NAMES[what]) if info.get("backend") == "iommufd" else NAMES[what]
+    rows.append({"operation": what, "description": name, "c_ops_per_s": round(c), "managed_ops_per_s": round(m),
                  "ratio": round(ratio, 3), "ratio_per_round_median": round(statistics.median(per_round), 3), "target": TARGETS[what], "pass": ok,
                  "c_min": round(min(per["c"])), "c_max": round(max(per["c"])), "managed_min": round(min(per["managed"])), "managed_max": round(max(per["managed"])),
                  "samples_per_side": len(per["c"])})
 
 print()
-print(f"Vfio.Userspace against C, one lab guest ({info.get('kernel', '?')}, {info.get('cpus', '?')} vCPUs, TCG), device {info.get('device', '?')}")
+print(f"Vfio.Userspace against C, {info.get('backend', 'container')} backend, one lab guest ({info.get('kernel', '?')}, {info.get('cpus', '?')} vCPUs, TCG), device {info.get('device', '?')}")
 print(f"{info.get('rounds', '?')} rounds alternating C and C#, each {info.get('passes', '?')} timed passes after {info.get('warmup', '?')} warm-up; medians over all passes")
 print()
 print("| operation | C ops/s | C# ops/s | ratio C#/C | target | result |")

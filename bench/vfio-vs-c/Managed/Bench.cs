@@ -22,6 +22,19 @@ internal static class Bench
         return Nanoseconds(start);
     }
 
+    /// <summary>The same pairs through an iommufd I/O address space (IOMMU_IOAS_MAP and IOMMU_IOAS_UNMAP).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static long MapUnmap(IommufdIoas ioas, nuint page, ulong iova, long n)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (long i = 0; i < n; i++)
+        {
+            ioas.MapDma(page, iova, AnonymousPage.Size);
+            ioas.UnmapDma(iova, AnonymousPage.Size);
+        }
+        return Nanoseconds(start);
+    }
+
     /// <summary>N <see cref="MmioRegion.Read32"/> of one register.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static long MmioReads(MmioRegion bar, ulong offset, long n)
