@@ -125,6 +125,17 @@ public sealed unsafe class DmaBuffer : IDisposable
             if (memory is null)
                 throw new VfioException(VfioErrorKind.MapFailed, "mmap", null, errno, $"could not allocate {RoundUp(length, used)} bytes of memory.");
         }
+        return MapForDevice(space, allocator, memory, null, used, dmaMask, access);
+    }
+
+    /// <summary>
+    /// The second half of every allocation: the memory kept from forked children, an IOVA taken below
+    /// the mask, the mapping made (by file for a memfd on iommufd, by address otherwise). On failure the
+    /// IOVA, the memory and the file are given back.
+    /// </summary>
+    private static DmaBuffer MapForDevice(DmaSpace space, IovaAllocator allocator, MappedMemoryHandle memory, FileDescriptorHandle? file,
+        nuint pageSize, ulong dmaMask, DmaAccess access)
+    {
         nuint total = memory.Length;
         // Pinned pages must not be shared copy-on-write with a forked child: the parent would write
         // to a fresh copy while the device keeps the pinned original.
@@ -132,24 +143,28 @@ public sealed unsafe class DmaBuffer : IDisposable
         ulong iova;
         try
         {
-            iova = allocator.Allocate(total, used, dmaMask);
+            iova = allocator.Allocate(total, pageSize, dmaMask);
         }
         catch
         {
             memory.Dispose();
+            file?.Dispose();
             throw;
         }
+        var ioas = file is null ? null : space as IommufdIoas;
         try
         {
-            space.MapDma((nuint)memory.Pointer, iova, total, access);
+            if (ioas is not null) ioas.MapFile(file!, 0, iova, total, access);
+            else space.MapDma((nuint)memory.Pointer, iova, total, access);
         }
         catch
         {
             allocator.Free(iova);
             memory.Dispose();
+            file?.Dispose();
             throw;
         }
-        return new DmaBuffer(space, allocator, memory, iova, total, used, access);
+        return new DmaBuffer(space, allocator, memory, iova, total, pageSize, access, file, mappedByFile: ioas is not null);
     }
 
     /// <summary>
@@ -181,33 +196,7 @@ public sealed unsafe class DmaBuffer : IDisposable
             if (memory is null)
                 throw new VfioException(VfioErrorKind.MapFailed, "memfd_create", null, errno, $"could not create and map a memfd of {RoundUp(length, used)} bytes.");
         }
-        nuint total = memory.Length;
-        Libc.Madvise((nint)memory.Pointer, total, Libc.MADV_DONTFORK);
-        ulong iova;
-        try
-        {
-            iova = allocator.Allocate(total, used, dmaMask);
-        }
-        catch
-        {
-            memory.Dispose();
-            file!.Dispose();
-            throw;
-        }
-        bool byFile = space is IommufdIoas;
-        try
-        {
-            if (space is IommufdIoas ioas) ioas.MapFile(file!, 0, iova, total, access);
-            else space.MapDma((nuint)memory.Pointer, iova, total, access);
-        }
-        catch
-        {
-            allocator.Free(iova);
-            memory.Dispose();
-            file!.Dispose();
-            throw;
-        }
-        return new DmaBuffer(space, allocator, memory, iova, total, used, access, file, byFile);
+        return MapForDevice(space, allocator, memory, file, used, dmaMask, access);
     }
 
     private static (FileDescriptorHandle? File, MappedMemoryHandle? Memory, Errno Errno) MemfdMap(nuint size, uint flags)
