@@ -383,11 +383,11 @@ public sealed unsafe class VfioDevice : IDisposable
 
     private VfioException NotOwned(IReadOnlyList<VfioHotResetDevice> all, IReadOnlyList<VfioHotResetDevice> notOwned, string how)
     {
-        var members = SystemPaths.Default;
+        var paths = SystemPaths.Default;
         string Describe(VfioHotResetDevice d)
         {
             string? driver = null;
-            try { driver = members.DriverOf(d.Address.ToString()); } catch (IOException) { }
+            try { driver = paths.DriverOf(d.Address.ToString()); } catch (IOException) { }
             return $"{d.Address} ({driver ?? "no driver"}{(d.GroupId >= 0 ? $", IOMMU group {d.GroupId}" : "")})";
         }
         var names = notOwned.Count > 0 ? notOwned : all;

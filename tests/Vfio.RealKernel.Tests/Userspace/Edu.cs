@@ -82,3 +82,23 @@ internal sealed class EduDma : IDisposable
         _binding.Dispose();
     }
 }
+
+/// <summary>What a session's teardown must leave, whichever backend it used: nothing usable, the group free, the device unbindable at once.</summary>
+internal static class SessionTeardown
+{
+    /// <summary>Disposes <paramref name="session"/> twice and checks the lone edu's BAR, buffer, group and driver afterwards.</summary>
+    public static async Task AssertReleasedAsync(VfioSession session, MmioRegion bar, DmaBuffer buffer)
+    {
+        session.Dispose();
+        session.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => bar.Read32(0));
+        Assert.Throws<ObjectDisposedException>(() => buffer.Span.Length);
+        using (var group = VfioGroup.Open(1))
+            Assert.Equal(VfioGroupFlags.Viable, group.GetStatus());
+
+        // With a device fd still open, unbind would block in the kernel; after teardown it returns at once.
+        var unbind = Task.Run(() => Guest.WriteSysfs($"/sys/bus/pci/devices/{Edu.Alone}/driver/unbind", Edu.Alone.ToString()), TestContext.Current.CancellationToken);
+        Assert.True(await Task.WhenAny(unbind, Task.Delay(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken)) == unbind, "unbind blocked: something still holds the device");
+        Assert.Null(Guest.DriverOf(Edu.Alone));
+    }
+}
