@@ -20,6 +20,7 @@ internal static class Cli
         ("unbind", UnbindCommand.Create),
         ("vm-args", _ => VmArgsCommand.Create()),
         ("reset", _ => ResetCommand.Create()),
+        ("doctor", DoctorCommand.Create),
         ("sriov", SriovCommand.Create),
         ("persist", PersistCommand.Create),
         ("apply", ApplyCommand.Create),

@@ -55,6 +55,11 @@ public class GpuHolderTests
                 Assert.Contains($"held open by pid {holder.Id} (sleep)", output);
                 Assert.Contains("Close the processes named", output);
                 Assert.Equal("bochs-drm", Guest.DriverOf(PciAddress.Parse(Display)));
+                // doctor on the device says the same: a problem, the holder named.
+                (code, output) = Cli("doctor", Display, "--state-dir", State);
+                Assert.True(code == 3, $"doctor while pid {holder.Id} holds {node} exited {code}: {output}");
+                Assert.Contains($"`vfioctl bind {Display}` is refused", output);
+                Assert.Contains($"held open by pid {holder.Id} (sleep)", output);
             }
             finally
             {

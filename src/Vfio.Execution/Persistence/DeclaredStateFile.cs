@@ -30,10 +30,12 @@ public sealed class DeclaredStateFile(HostFiles files, string hostPath)
     {
         if (!File.Exists(Path)) return DeclaredState.Empty;
         byte[] bytes = File.ReadAllBytes(Path);
+        // Editors that write a byte order mark (EF BB BF) still write UTF-8: the mark is not part of the first key.
+        int start = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
         string text;
         try
         {
-            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, start, bytes.Length - start);
         }
         catch (DecoderFallbackException)
         {

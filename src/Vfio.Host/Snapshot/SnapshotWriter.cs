@@ -45,6 +45,8 @@ public sealed class SnapshotWriter
         "/proc/iomem",
         // What the no-IOMMU diagnosis reads to tell a virtual machine from bare metal.
         "/sys/class/dmi/id/sys_vendor", "/sys/class/dmi/id/product_name", "/sys/hypervisor/type",
+        // What doctor reads: interrupt remapping (the IR- chips) and this process's locked-memory limit.
+        "/proc/interrupts", "/proc/self/limits", "/proc/self/status",
     ];
 
     private readonly HostFiles _files;
@@ -233,7 +235,7 @@ public sealed class SnapshotWriter
             AddDir($"{drivers}/{d}");
             AddLinkIfLink($"{drivers}/{d}/module");
         }
-        foreach (var module in new[] { "vfio", "vfio_pci", "vfio_pci_core", "vfio_iommu_type1", "pci_stub" })
+        foreach (var module in new[] { "vfio", "vfio_pci", "vfio_pci_core", "vfio_iommu_type1", "pci_stub", "iommufd", "kvm" })
         {
             var p = $"/sys/module/{module}/parameters";
             if (!_files.DirectoryExists($"/sys/module/{module}")) continue;
@@ -246,8 +248,19 @@ public sealed class SnapshotWriter
     {
         var release = _files.ReadAttribute("/proc/sys/kernel/osrelease");
         if (release is null) return;
-        foreach (var f in new[] { "modules.alias", "modules.builtin" })
+        foreach (var f in new[] { "modules.alias", "modules.builtin", "modules.dep" })
             AddFile($"/lib/modules/{release}/{f}", 64 << 20);
+        // Doctor's other host facts: the ACPI tables that describe an IOMMU (names only: the tables
+        // are binary and root-only), huge page pools, /dev/kvm.
+        const string tables = "/sys/firmware/acpi/tables";
+        if (_files.DirectoryExists(tables))
+        {
+            AddDir(tables);
+            foreach (var t in _files.List(tables).Where(t => t is "DMAR" or "IVRS")) _regular[$"{tables}/{t}"] = [];
+        }
+        foreach (var pool in _files.List("/sys/kernel/mm/hugepages"))
+            foreach (var f in new[] { "nr_hugepages", "free_hugepages" }) AddFile($"/sys/kernel/mm/hugepages/{pool}/{f}", 4096);
+        if (_files.Exists("/dev/kvm")) { _regular["/dev/kvm"] = []; AddDir("/dev"); }
     }
 
     private void AddFile(string path, int max)

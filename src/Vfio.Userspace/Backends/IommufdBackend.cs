@@ -212,9 +212,8 @@ internal sealed class IommufdBackend : SessionBackend
             Errno.EBUSY => new VfioException(VfioErrorKind.DeviceOpenFailed, op, name, errno,
                 $"{name} is already bound to an iommufd, or its IOMMU group is owned by another user of the DMA API.",
                 "close the other open of the device, or check the group's drivers with `vfioctl show`."),
-            Errno.EPERM => new VfioException(VfioErrorKind.GroupNotViable, op, name, errno,
-                $"the kernel refused to give {name} to userspace: a device in its IOMMU group is bound to a kernel driver that owns DMA.",
-                $"move the whole group to userspace: `vfioctl bind {name}` binds every member."),
+            // No member blocks: iommufd's other EPERM at bind is the platform's MSI isolation (seen on 7.3 with intremap=off).
+            Errno.EPERM => VfioErrors.UnsafeInterrupts(op, node, errno, "iommufd", _paths),
             _ => new VfioException(VfioErrorKind.DeviceOpenFailed, op, name, errno, $"the kernel refused to bind {node} to the iommufd."),
         };
     }

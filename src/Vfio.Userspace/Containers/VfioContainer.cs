@@ -106,6 +106,8 @@ public sealed class VfioContainer : DmaSpace, IDisposable
                 Errno.EINVAL => new VfioException(VfioErrorKind.IommuUnavailable, "VFIO_SET_IOMMU", Path, errno,
                     "the container has no group attached yet, or its IOMMU is already set.",
                     "attach a group first (VfioGroup.SetContainer), and set the IOMMU once."),
+                // vfio_iommu_type1 attaches the first group here and refuses a platform without MSI isolation.
+                Errno.EPERM when model is VfioExtension.Type1 or VfioExtension.Type1v2 => VfioErrors.UnsafeInterrupts("VFIO_SET_IOMMU", Path, errno, "vfio_iommu_type1", SystemPaths.Default),
                 _ => Fail("VFIO_SET_IOMMU", errno, $"the kernel refused the {model} IOMMU model."),
             };
         }

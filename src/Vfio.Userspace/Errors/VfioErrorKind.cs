@@ -33,4 +33,10 @@ public enum VfioErrorKind
     NotOwned,
     /// <summary>A DMA call on a container in vfio's unsafe no-IOMMU mode: there is no IOMMU to map through.</summary>
     NoIommu,
+    /// <summary>
+    /// The kernel refuses VFIO on this platform because MSIs cannot be isolated (no interrupt
+    /// remapping): EPERM on VFIO_SET_IOMMU (vfio_iommu_type1) or on VFIO_DEVICE_BIND_IOMMUFD (iommufd)
+    /// with no group member to blame.
+    /// </summary>
+    UnsafeInterrupts,
 }

@@ -84,6 +84,33 @@ internal static class VfioErrors
         return new VfioException(VfioErrorKind.MemlockLimit, operation, node, Errno.ENOMEM, detail, hint);
     }
 
+    /// <summary>
+    /// EPERM from vfio_iommu_type1's attach (VFIO_SET_IOMMU) or iommufd's bind with no member to blame:
+    /// the platform cannot isolate MSIs (no interrupt remapping) and allow_unsafe_interrupts is off
+    /// (docs/kernel-facts.md, section 11).
+    /// </summary>
+    public static VfioException UnsafeInterrupts(string operation, string node, Errno errno, string module, SystemPaths paths)
+    {
+        string evidence = RemapsInterrupts(paths) switch
+        {
+            false => " (/proc/interrupts shows MSI and IO-APIC interrupts without the IR- prefix of remapped ones)",
+            _ => "",
+        };
+        return new VfioException(VfioErrorKind.UnsafeInterrupts, operation, node, errno,
+            $"the kernel refuses to give devices to userspace here because interrupt remapping is not active{evidence}: without it a device could raise interrupts it was not given ({module} logs \"{(module == "iommufd" ? "MSI interrupts are not secure" : "No interrupt remapping support")}\").",
+            $"enable interrupt remapping (VT-d/AMD-Vi interrupt remapping in the firmware, no intremap=off on the kernel command line; a QEMU guest needs -device intel-iommu,intremap=on with kernel-irqchip=split), or accept the risk with {module}.allow_unsafe_interrupts=1; `vfioctl doctor` checks this.");
+    }
+
+    /// <summary>True when /proc/interrupts shows remapped chips (IR-...), false when it shows MSI or IO-APIC chips without, null when it cannot tell.</summary>
+    private static bool? RemapsInterrupts(SystemPaths paths)
+    {
+        string text;
+        try { text = File.ReadAllText(Path.Combine(paths.Root, "proc/interrupts")); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        if (text.Contains(" IR-", StringComparison.Ordinal)) return true;
+        return text.Contains(" PCI-MSI", StringComparison.Ordinal) || text.Contains(" IO-APIC", StringComparison.Ordinal) ? false : null;
+    }
+
     public static string FormatLimit(ulong bytes) =>
         bytes == ulong.MaxValue ? "unlimited" : bytes >= 1 << 20 && bytes % (1 << 20) == 0
             ? string.Create(Inv, $"{bytes >> 20} MiB")

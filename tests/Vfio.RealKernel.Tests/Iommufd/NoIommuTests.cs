@@ -49,6 +49,12 @@ public sealed class NoIommuTests
             Assert.True(code == 0, output);
             Assert.Contains($"noiommu-{group}", output);
 
+            // doctor: still no IOMMU (a problem), and the mode itself is loud.
+            (code, output) = InstalledVfioctl.Run("doctor", "--state-dir", State);
+            Assert.True(code == 3, output);
+            Assert.Contains("WARN    noiommu-mode", output);
+            Assert.Contains("/dev/vfio/noiommu-N with no DMA isolation at all", output);
+
             using (var session = VfioSession.Open(Edu))
             {
                 Assert.Equal(VfioBackend.Container, session.Backend);
