@@ -219,6 +219,15 @@ public static class AssignmentPlanner
     };
 
     /// <summary>"stop the VMM/program (pid 4242) first", naming every process.</summary>
+    /// <summary>The processes holding <paramref name="address"/>'s VFIO device fd (its cdev, or a group's device fd the kernel names), each once.</summary>
+    public static List<ProcessRef> DeviceFdHolders(HostState host, PciAddress address)
+    {
+        var holders = new List<ProcessRef>();
+        foreach (var fd in host.VfioDeviceFds)
+            if (fd.Device == address && !holders.Contains(fd.Process)) holders.Add(fd.Process);
+        return holders;
+    }
+
     public static string StopFirst(IEnumerable<ProcessRef> processes) =>
         $"stop the VMM/program ({string.Join(", ", processes.Select(p => $"pid {p.Pid}"))}) first";
 
@@ -231,9 +240,7 @@ public static class AssignmentPlanner
     private static void HeldVfioDevice(HostState host, PciDevice d, DeviceStep step, List<Refusal> refusals)
     {
         if (!DriverKinds.OnVfio(d)) return;
-        var holders = new List<ProcessRef>();
-        foreach (var fd in host.VfioDeviceFds)
-            if (fd.Device == d.Address && !holders.Contains(fd.Process)) holders.Add(fd.Process);
+        var holders = DeviceFdHolders(host, d.Address);
         if (holders.Count == 0) return;
         refusals.Add(new Refusal(d.Address,
             $"{d.Address} is on {d.Driver ?? "a vfio driver"} and open in userspace through its VFIO device ({string.Join(", ", holders)}): moving it to {step.ToDriver} would wait until it is closed; {StopFirst(holders)}.",

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Vfio.RealKernel.Tests.Iommufd;
 
 /// <summary>
-/// plan and bind name the process holding a device on vfio-pci, whether it holds the VFIO device
+/// plan, bind, restore and unbind name the process holding a device on vfio-pci (and doctor names it), whether it holds the VFIO device
 /// cdev (the iommufd path, no group node open) or the group node, and refuse to move the device
 /// (exit 3, not overridable) with "stop the VMM/program (pid N) first". The lab's 7.3 kernel has
 /// the cdev; the group-node half would run anywhere but is kept beside it.
@@ -52,7 +52,13 @@ public class HeldDevicePlanTests
                     AssertRefusedNaming(holder, "plan", Edu.ToString(), "--driver", "pci-stub");
                     AssertRefusedNaming(holder, "plan", Edu.ToString(), "--driver", "pci-stub", "--force");
                     AssertRefusedNaming(holder, "bind", Edu.ToString(), "--driver", "pci-stub", "--state-dir", State);
+                    // restore and unbind too: the kernel's unbind would wait for the cdev to be closed.
+                    AssertRefusedNaming(holder, "restore", Edu.ToString(), "--state-dir", State);
+                    AssertRefusedNaming(holder, "unbind", Edu.ToString(), "--state-dir", State);
                     Assert.Equal("vfio-pci", Guest.DriverOf(Edu));
+                    var (doctorCode, doctor) = Cli("doctor", "--state-dir", State);
+                    Assert.True(doctorCode == 0, doctor);
+                    Assert.Contains($"In use through VFIO by pid {holder.Id} (sleep)", doctor);
                 }
                 finally { holder.Kill(); holder.WaitForExit(); }
             }

@@ -40,6 +40,25 @@ public class ReleasePlannerTests
     }
 
     [Fact]
+    public void A_device_held_through_its_vfio_device_fd_alone_is_neither_restored_nor_unbound_and_the_holder_is_named()
+    {
+        // The iommufd path: the VMM holds /dev/vfio/devices/vfioN and no group node (7.3 in the lab).
+        var edu = PciAddress.Parse("00:02.0");
+        var host = Host("lab-basic-vfio-7.3") with { VfioDeviceFds = [new VfioDeviceFd(Qemu, edu), new VfioDeviceFd(Qemu, edu)] };
+        var restore = ReleasePlanner.PlanRestore(host, [Journaled("00:02.0")], all: false);
+        var refusal = Assert.Single(restore.Refusals);
+        Assert.False(refusal.Overridable);
+        Assert.Equal("0000:00:02.0 is open in userspace through its VFIO device (pid 4711 (qemu-system-x86)): restoring now would wait until it is closed; stop the VMM/program (pid 4711) first.", refusal.Reason);
+        var unbind = ReleasePlanner.PlanUnbind(host, new UnbindRequest { Targets = [edu], Force = true });
+        Assert.False(unbind.CanApply); // --force does not override it
+        Assert.Contains("pid 4711 (qemu-system-x86)", Assert.Single(unbind.Refusals).Reason);
+
+        // A device fd whose device the kernel does not name (6.1, 6.12) refuses nothing by itself.
+        var unnamed = Host("lab-basic-vfio-7.3") with { VfioDeviceFds = [new VfioDeviceFd(Qemu, null)] };
+        Assert.True(ReleasePlanner.PlanRestore(unnamed, [Journaled("00:02.0")], all: false).CanApply);
+    }
+
+    [Fact]
     public void Restoring_a_pf_whose_sriov_vfioctl_changed_is_refused_while_one_of_its_vfs_is_open()
     {
         var host = Host("lab-sriov-vfs-6.12", 9); // 01:00.2, a VF of 01:00.0 on vfio-pci
