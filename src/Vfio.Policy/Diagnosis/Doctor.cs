@@ -28,6 +28,14 @@ public static class Doctor
         if (host.IommuEnabled) findings.Add(InterruptRemappingCheck(host, input.Support));
         findings.Add(VfioModules(input.Support));
         if (host.NoIommuMode) findings.Add(NoIommuModeCheck());
+        if (input.Support.EffectiveUid is > 0)
+            findings.Add(new Finding
+            {
+                Check = Checks.Privileges,
+                Severity = Severity.Info,
+                Summary = $"Running as uid {input.Support.EffectiveUid}, not root: other users' processes holding devices are not seen, /proc/iomem hides its addresses, and vfioctl's state may be unreadable.",
+                Fix = "Run doctor as root for the complete picture.",
+            });
         if (Memlock(input.Support) is { } memlock) findings.Add(memlock);
         findings.Add(HugePages(input.Support));
         findings.Add(Kvm(host, input.Support));

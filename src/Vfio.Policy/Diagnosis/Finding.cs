@@ -42,6 +42,7 @@ public static class Checks
     public const string InterruptRemapping = "interrupt-remapping";
     public const string VfioModules = "vfio-modules";
     public const string NoIommuMode = "noiommu-mode";
+    public const string Privileges = "privileges";
     public const string Memlock = "memlock";
     public const string HugePages = "hugepages";
     public const string Kvm = "kvm";

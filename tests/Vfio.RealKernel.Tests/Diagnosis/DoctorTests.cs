@@ -58,6 +58,12 @@ public sealed class DoctorTests
         Assert.Contains("IR-", ir.All); // the kernel's own remapped chips, read from /proc/interrupts
         Assert.Equal("ok", One(findings, "vfio-modules").Severity);
 
+        // Without root: still a verdict, with what it cannot see said, and the user's own memlock limit judged.
+        var (userCode, asUser) = Guest.Run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", InstalledVfioctl.Require(), "doctor", "--state-dir", State);
+        Assert.True(userCode == 0, asUser);
+        Assert.Contains("info    privileges           Running as uid 65534, not root", asUser);
+        Assert.Contains("memlock", asUser);
+
         // The device named: what bind would do.
         (code, _, findings, raw) = Doctor(Edu.ToString());
         Assert.True(code == 0, raw);

@@ -59,6 +59,9 @@ public sealed class DoctorPolicyTests
         Assert.Equal(Severity.Warning, user.Severity);
         Assert.Contains("8 MiB", user.Summary);
         Assert.Contains("LimitMEMLOCK=", user.Fix);
+        var noRoot = Doctor.Diagnose(new DoctorInput { Host = host, Support = support with { EffectiveUid = 1000, MemlockBytes = 8 << 20 } });
+        Assert.Contains("not root", Only(noRoot, Checks.Privileges).Summary);
+        Assert.DoesNotContain(Doctor.Diagnose(new DoctorInput { Host = host, Support = support with { EffectiveUid = 0 } }).Findings, f => f.Check == Checks.Privileges);
         var unlimited = Only(Doctor.Diagnose(new DoctorInput { Host = host, Support = support with { EffectiveUid = 1000, MemlockBytes = long.MaxValue } }), Checks.Memlock);
         Assert.Equal(Severity.Ok, unlimited.Severity);
         var root = Only(Doctor.Diagnose(new DoctorInput { Host = host, Support = support with { EffectiveUid = 0, MemlockBytes = 8 << 20 } }), Checks.Memlock);
