@@ -35,6 +35,7 @@ public static class DoctorOperation
         ImmutableArray<JournaledDevice>? journal = null;
         var tokens = ImmutableHashSet<PciAddress>.Empty;
         string? stateProblem = null;
+        bool stateDamaged = false;
         try
         {
             var state = services.State;
@@ -46,6 +47,7 @@ public static class DoctorOperation
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             stateProblem = e.Message;
+            stateDamaged = e is InvalidDataException;
         }
 
         string? declaredSource = null, declaredProblem = null;
@@ -59,7 +61,7 @@ public static class DoctorOperation
                 declared = [.. applied.Entries.Select(e => new DeclaredEntryState(e.Address, e.Line,
                     InPlace: e.Status == ApplyStatus.InPlace, Refused: e.IsProblem, e.Detail))];
             }
-            catch (Exception e) when (e is DeclaredStateFormatException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is DeclaredStateFormatException or IOException or UnauthorizedAccessException or InvalidDataException)
             {
                 declaredProblem = e.Message;
             }
@@ -73,6 +75,7 @@ public static class DoctorOperation
             Targets = request.Targets,
             Journal = journal,
             StateProblem = stateProblem,
+            StateDamaged = stateDamaged,
             StoredTokens = tokens,
             DeclaredSource = declaredSource,
             Declared = declared,

@@ -69,7 +69,7 @@ internal static class DeviceDiagnosis
 
         var users = new List<ProcessRef>();
         if (d.IommuGroup is { } g && host.GroupUsers.TryGetValue(g, out var groupUsers)) users.AddRange(groupUsers);
-        users.AddRange(host.VfioDeviceFds.Where(f => f.Device == d.Address).Select(f => f.Process));
+        users.AddRange(AssignmentPlanner.DeviceFdHolders(host, d.Address));
         var named = users.Distinct().ToList();
         found.Add(named.Count > 0
             ? F(Checks.Users, Severity.Info, $"In use through VFIO by {string.Join(", ", named)}.",

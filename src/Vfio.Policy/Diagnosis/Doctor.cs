@@ -45,7 +45,7 @@ public static class Doctor
 
         var journaled = (input.Journal ?? []).Select(j => j.Address).ToHashSet();
         var devices = input.Targets.Length > 0
-            ? input.Targets.Select(a => host.FindDevice(a)).OfType<PciDevice>()
+            ? input.Targets.Distinct().Select(a => host.FindDevice(a)).OfType<PciDevice>()
             : host.Devices.Where(d => DriverKinds.OnVfio(d) || journaled.Contains(d.Address) || d.BarConflicts.Length > 0);
         foreach (var d in devices)
             findings.AddRange(DeviceDiagnosis.Of(input, d, verdicts, focused: input.Targets.Contains(d.Address)));
@@ -297,7 +297,9 @@ public static class Doctor
         var found = new List<Finding>();
         if (input.StateProblem is { } problem)
         {
-            found.Add(new Finding { Check = Checks.Journal, Severity = Severity.Info, Summary = $"vfioctl's state could not be read: {problem}", Fix = "Run doctor as root to check what vfioctl has assigned." });
+            found.Add(input.StateDamaged
+                ? new Finding { Check = Checks.Journal, Severity = Severity.Warning, Summary = $"vfioctl's state is damaged or unsafe: {problem}", Fix = "Do what the message says before the next bind or restore: they read the same files." }
+                : new Finding { Check = Checks.Journal, Severity = Severity.Info, Summary = $"vfioctl's state could not be read: {problem}", Fix = "Run doctor as root to check what vfioctl has assigned." });
             return found;
         }
         var journal = input.Journal ?? [];

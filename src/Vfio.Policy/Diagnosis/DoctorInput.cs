@@ -29,6 +29,8 @@ public sealed record DoctorInput
     public ImmutableArray<JournaledDevice>? Journal { get; init; }
     /// <summary>Why the state directory could not be read, when it could not.</summary>
     public string? StateProblem { get; init; }
+    /// <summary>The state files are there but damaged or unsafe (not merely unreadable to this user).</summary>
+    public bool StateDamaged { get; init; }
     /// <summary>PFs with a stored VF token.</summary>
     public ImmutableHashSet<PciAddress> StoredTokens { get; init; } = [];
     /// <summary>The declared-state file, when it exists.</summary>

@@ -87,4 +87,16 @@ public sealed class DoctorCommandTests
         Assert.Contains("declared-state       0000:00:02.0: Not as /etc/vfioctl/assignments.yaml line", r.Out);
         Assert.Contains("`vfioctl apply` converges the host", r.Out);
     }
+
+    [Fact]
+    public void A_damaged_journal_is_a_warning_that_quotes_the_damage_not_a_crash()
+    {
+        using var tree = Fixtures.Open("lab-basic-6.12");
+        var state = Path.Combine(tree.Directory, "var/lib/vfioctl");
+        Directory.CreateDirectory(state);
+        File.WriteAllText(Path.Combine(state, Journal.FileName), "{\"version\": 1, \"devices\": [");
+        var r = CliRun.Run("--root", tree.Directory, "doctor");
+        Assert.True(r.ExitCode == 0, r.Out + r.Err);
+        Assert.Contains("WARN    journal              vfioctl's state is damaged or unsafe: The journal", r.Out);
+    }
 }
