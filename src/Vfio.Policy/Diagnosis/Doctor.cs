@@ -288,7 +288,9 @@ public static class Doctor
             Check = Checks.Groups,
             Severity = Severity.Info,
             Summary = $"{verdicts.Count} IOMMU group(s): {assigned} assigned, {viable} can be assigned, {blocked.Count} blocked.",
-            Details = [.. blocked.Select(v => $"group {v.Group.Id}: {string.Join("; ", v.Reasons)}")],
+            // A large host can have dozens: the first ten, and where the rest are.
+            Details = [.. blocked.Take(10).Select(v => $"group {v.Group.Id}: {string.Join(" ", v.Reasons)}"),
+                .. blocked.Count > 10 ? new[] { $"... and {blocked.Count - 10} more: `vfioctl groups` lists them all." } : []],
         };
     }
 
