@@ -23,19 +23,25 @@ public static class ReleasePlanner
     {
         var refusals = new List<Refusal>();
         var groups = new List<int>();
+        var heldGroups = new HashSet<int>();
         foreach (var j in journaled)
         {
             if (host.FindDevice(j.Address)?.IommuGroup is not { } g || groups.Contains(g)) continue;
             groups.Add(g);
             if (host.GroupUsers.TryGetValue(g, out var users) && users.Length > 0)
+            {
+                heldGroups.Add(g);
                 refusals.Add(new Refusal(j.Address,
                     $"group {g} is open in userspace ({string.Join(", ", users)}): close it first; restoring now would block or fail.", false));
+            }
         }
-        // Held through the device's own fd (the iommufd cdev) with no group node open: the unbind would wait for it just the same.
+        // Held through the device's own fd (the iommufd cdev) with no group node open: the unbind would
+        // wait for it just the same. (With the group node open too, the group's refusal says it.)
         foreach (var j in journaled)
-            if (AssignmentPlanner.DeviceFdHolders(host, j.Address) is { Count: > 0 } holders)
-                refusals.Add(new Refusal(j.Address,
-                    $"{j.Address} is open in userspace through its VFIO device ({string.Join(", ", holders)}): restoring now would wait until it is closed; {AssignmentPlanner.StopFirst(holders)}.", false));
+            if (host.FindDevice(j.Address)?.IommuGroup is not { } held || !heldGroups.Contains(held))
+                if (AssignmentPlanner.DeviceFdHolders(host, j.Address) is { Count: > 0 } holders)
+                    refusals.Add(new Refusal(j.Address,
+                        $"{j.Address} is open in userspace through its VFIO device ({string.Join(", ", holders)}): restoring now would wait until it is closed; {AssignmentPlanner.StopFirst(holders)}.", false));
         // A PF whose SR-IOV vfioctl changed loses its VFs on restore: one open in userspace would make that wait.
         foreach (var j in journaled)
         {
@@ -63,9 +69,10 @@ public static class ReleasePlanner
                 missing.Add(t);
                 continue;
             }
+            // The group node held says it; otherwise the device's own fd (the iommufd cdev) may hold it.
             if (d.IommuGroup is { } g && host.GroupUsers.TryGetValue(g, out var users) && users.Length > 0)
                 refusals.Add(new Refusal(t, $"{t} is in group {g}, open in userspace ({string.Join(", ", users)}): unbinding would block until it is closed.", false));
-            if (AssignmentPlanner.DeviceFdHolders(host, t) is { Count: > 0 } holders)
+            else if (AssignmentPlanner.DeviceFdHolders(host, t) is { Count: > 0 } holders)
                 refusals.Add(new Refusal(t, $"{t} is open in userspace through its VFIO device ({string.Join(", ", holders)}): unbinding would wait until it is closed; {AssignmentPlanner.StopFirst(holders)}.", false));
             if (ViabilityEvaluator.IsHostEssential(d, out var why))
                 refusals.Add(new Refusal(t, $"{t} {why}.", true));

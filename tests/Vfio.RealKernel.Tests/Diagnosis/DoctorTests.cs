@@ -8,7 +8,8 @@ namespace Vfio.RealKernel.Tests.Diagnosis;
 /// bind shows up in the journal and the device's section, a holder is named, a change behind
 /// vfioctl's back is caught; the guest booted with intremap=off (scripts/lab-test's "nointremap"
 /// pass) is diagnosed before the library meets the kernel's EPERM, which it then explains, and
-/// allow_unsafe_interrupts is seen to waive it; a UEFI guest's efifb BAR is reported.
+/// allow_unsafe_interrupts is seen to waive it. (A UEFI guest's efifb BAR in doctor is checked in
+/// Firmware/FirmwareFramebufferTests, before that test's bind makes vfio-pci remove efifb.)
 /// </summary>
 public sealed class DoctorTests
 {
@@ -195,23 +196,5 @@ public sealed class DoctorTests
         Assert.Contains("intel-iommu", iommu.Fix);
         Assert.Contains("The firmware describes no IOMMU (no ACPI DMAR or IVRS table).", iommu.Details);
         Assert.DoesNotContain(findings, f => f.Check == "interrupt-remapping");
-    }
-
-    [Fact, Trait("topology", "uefi")]
-    public void A_uefi_host_shows_efifb_in_the_boot_vga_bar_with_its_fix()
-    {
-        Guest.Require("in-use");
-        Assert.SkipUnless(Directory.Exists("/sys/firmware/efi"), "needs a guest booted through UEFI (lab run --firmware uefi)");
-        const string vga = "0000:00:01.0";
-        var (_, _, findings, raw) = Doctor();
-        var conflict = One(findings, "bar-conflict", vga);
-        Assert.Equal("info", conflict.Severity); // vfio-pci clears it from a VGA-class function
-        Assert.Contains("is reserved by efifb", conflict.Summary);
-        Assert.Contains("video=efifb:off", conflict.Fix);
-
-        var (code, output) = InstalledVfioctl.Run("doctor", vga, "--state-dir", State);
-        Assert.True(code == 3, output); // the boot VGA: the host's console
-        Assert.Contains("is reserved by efifb", output);
-        Assert.Contains($"`vfioctl bind {vga}` is refused", output);
     }
 }

@@ -34,7 +34,7 @@ public class FirmwareFramebufferTests
     }
 
     [Fact, Trait("topology", "uefi")]
-    public void Show_and_plan_name_efifb_in_bar_0_and_the_printed_fixes_free_it()
+    public void Show_plan_and_doctor_name_efifb_in_bar_0_and_the_printed_fixes_free_it()
     {
         RequireUefiFramebuffer();
         Assert.NotNull(EfifbInVgaBar()); // the kernel's own account: efifb inside the VGA's BAR
@@ -52,6 +52,17 @@ public class FirmwareFramebufferTests
             var c = Assert.Single(doc.RootElement.GetProperty("barConflicts").EnumerateArray());
             Assert.Equal(("efifb", 0), (c.GetProperty("owner").GetString(), c.GetProperty("bar").GetInt32()));
         }
+
+        // doctor: the conflict among the host's findings (information on a VGA-class function, with the
+        // fix), and for the boot VGA named, the refusal of the plan beside it.
+        var (doctorCode, doctor) = InstalledVfioctl.Run("doctor", "--state-dir", "/tmp/vfioctl-firmware-doctor");
+        Assert.True(doctorCode == 0, doctor);
+        Assert.Contains($"info    bar-conflict         BAR 0 {range} is reserved by efifb", doctor);
+        Assert.Contains("fix: boot with video=efifb:off", doctor);
+        (doctorCode, doctor) = InstalledVfioctl.Run("doctor", Vga, "--state-dir", "/tmp/vfioctl-firmware-doctor");
+        Assert.True(doctorCode == 3, doctor);
+        Assert.Contains($"`vfioctl bind {Vga}` is refused: {Vga} is the boot VGA", doctor);
+        Assert.Contains($"BAR 0 {range} is reserved by efifb", doctor);
 
         // Without root the kernel prints /proc/iomem with zero addresses: the conflict is still found, on an unnamed BAR.
         var (userCode, asUser) = Guest.Run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", InstalledVfioctl.Require(), "show", Vga);

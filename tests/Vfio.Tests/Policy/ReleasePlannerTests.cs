@@ -53,6 +53,11 @@ public class ReleasePlannerTests
         Assert.False(unbind.CanApply); // --force does not override it
         Assert.Contains("pid 4711 (qemu-system-x86)", Assert.Single(unbind.Refusals).Reason);
 
+        // With the group node open too (a VMM on the legacy container), one refusal says it: the group's.
+        var both = Host("lab-basic-vfio-7.3", 1) with { VfioDeviceFds = [new VfioDeviceFd(Qemu, edu)] };
+        Assert.StartsWith("group 1 is open in userspace", Assert.Single(ReleasePlanner.PlanRestore(both, [Journaled("00:02.0")], all: false).Refusals).Reason);
+        Assert.StartsWith("0000:00:02.0 is in group 1, open in userspace", Assert.Single(ReleasePlanner.PlanUnbind(both, new UnbindRequest { Targets = [edu] }).Refusals).Reason);
+
         // A device fd whose device the kernel does not name (6.1, 6.12) refuses nothing by itself.
         var unnamed = Host("lab-basic-vfio-7.3") with { VfioDeviceFds = [new VfioDeviceFd(Qemu, null)] };
         Assert.True(ReleasePlanner.PlanRestore(unnamed, [Journaled("00:02.0")], all: false).CanApply);
