@@ -127,6 +127,27 @@ public sealed class DoctorPolicyTests
     }
 
     [Fact]
+    public void A_waiver_not_loaded_yet_is_read_from_the_command_line_and_modprobe_d_and_sysfs_wins_once_loaded()
+    {
+        var root = Directory.CreateTempSubdirectory("vfioctl-doctor-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "etc/modprobe.d"));
+            File.WriteAllText(Path.Combine(root, "etc/modprobe.d/vfio.conf"), "# VFIO on a board without interrupt remapping\noptions vfio-iommu-type1 allow_unsafe_interrupts=1 dma_entry_limit=100000\n");
+            var files = new HostFiles(root);
+            var support = HostSupportReader.Read(files, null, "quiet iommufd.allow_unsafe_interrupts=Y");
+            Assert.True(support.Type1AllowUnsafeInterrupts); // modprobe.d, with the module spelled with dashes
+            Assert.True(support.IommufdAllowUnsafeInterrupts); // the command line
+            Assert.Null(HostSupportReader.Read(files, null, "quiet").IommufdAllowUnsafeInterrupts);
+
+            Directory.CreateDirectory(Path.Combine(root, "sys/module/vfio_iommu_type1/parameters"));
+            File.WriteAllText(Path.Combine(root, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"), "N\n");
+            Assert.False(HostSupportReader.Read(files, null, "quiet").Type1AllowUnsafeInterrupts); // loaded: what the module has now
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
     public void The_memlock_limit_is_read_from_proc_self_limits()
     {
         Assert.Equal(8L << 20, HostSupportReader.ParseMemlock("Max cpu time              unlimited            unlimited            seconds\nMax locked memory         8388608              8388608              bytes\n"));
