@@ -11,6 +11,14 @@ namespace Vfio.Tests.Cli;
 /// </summary>
 public sealed class DoctorCommandTests
 {
+    /// <summary>Puts <paramref name="journal"/> in the default state directory under the unpacked capture.</summary>
+    private static void WriteJournal(Vfio.Host.Snapshot.SnapshotArchive tree, byte[] journal)
+    {
+        var state = Path.Combine(tree.Directory, "var/lib/vfioctl");
+        Directory.CreateDirectory(state);
+        File.WriteAllBytes(Path.Combine(state, Journal.FileName), journal);
+    }
+
     [Fact]
     public void A_healthy_capture_exits_0_and_lists_the_assigned_device_with_its_nodes()
     {
@@ -74,9 +82,7 @@ public sealed class DoctorCommandTests
     public void Journal_and_declared_state_that_the_host_no_longer_matches_are_warnings_with_the_command_that_converges()
     {
         using var tree = Fixtures.Open("lab-basic-6.12");
-        var state = Path.Combine(tree.Directory, "var/lib/vfioctl");
-        Directory.CreateDirectory(state);
-        File.WriteAllBytes(Path.Combine(state, Journal.FileName), JournalFile.Format([new JournalEntry { Address = "0000:01:00.0", OriginalDriver = "nvme", OriginalModule = "nvme", BoundTo = "vfio-pci", Group = 8 }]));
+        WriteJournal(tree, JournalFile.Format([new JournalEntry { Address = "0000:01:00.0", OriginalDriver = "nvme", OriginalModule = "nvme", BoundTo = "vfio-pci", Group = 8 }]));
         Directory.CreateDirectory(Path.Combine(tree.Directory, "etc/vfioctl"));
         // Encoding.UTF8 writes a byte order mark, as some editors do: the declared state accepts it.
         File.WriteAllText(Path.Combine(tree.Directory, "etc/vfioctl/assignments.yaml"), "devices:\n  - address: \"0000:00:02.0\"\n    driver: auto\nversion: 1\n", Encoding.UTF8);
@@ -92,9 +98,7 @@ public sealed class DoctorCommandTests
     public void A_damaged_journal_is_a_warning_that_quotes_the_damage_not_a_crash()
     {
         using var tree = Fixtures.Open("lab-basic-6.12");
-        var state = Path.Combine(tree.Directory, "var/lib/vfioctl");
-        Directory.CreateDirectory(state);
-        File.WriteAllText(Path.Combine(state, Journal.FileName), "{\"version\": 1, \"devices\": [");
+        WriteJournal(tree, Encoding.UTF8.GetBytes("{\"version\": 1, \"devices\": ["));
         var r = CliRun.Run("--root", tree.Directory, "doctor");
         Assert.True(r.ExitCode == 0, r.Out + r.Err);
         Assert.Contains("WARN    journal              vfioctl's state is damaged or unsafe: The journal", r.Out);
